@@ -1,0 +1,338 @@
+// Package breaker is a circuit breaker: it stops calls to a dependency that
+// keeps failing, so that the dependency gets room to recover and callers
+// fail fast instead of waiting on it.
+//
+// A Breaker is Closed at first and lets every call through, counting the
+// failures of the classes it trips on (see WithTripOn) in a rolling window.
+// Once they reach a threshold, or a failure rate (WithFailureRate), it
+// opens and rejects every call with ErrOpen. After the recovery timeout it
+// is HalfOpen: it lets a few probe calls through, closes when they all
+// succeed and opens again when one fails. There are no goroutines or
+// timers: the move from open to half-open is decided when the breaker is
+// asked, on its clock.
+//
+// A breaker is meant to be shared by every caller of the same dependency;
+// pass it to each policy with redress.WithBreaker, or guard any code with
+// Do, or with Allow and Record.
+package breaker
+
+import (
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redress-go/redress/classifier"
+)
+
+// Breaker is a circuit breaker. Make one with New; the zero Breaker is not
+// usable. A Breaker is safe for concurrent use, and is meant to be shared
+// by every caller of the same dependency.
+//
+// The usual entry points are Do, and Allow followed by Record for code
+// that cannot be wrapped in a function. In the closed state, a call that
+// succeeds costs a few atomic loads: no lock, no allocation and, when
+// failures are counted rather than a failure rate, no clock read. Memory
+// is fixed when the breaker is made, however much traffic it sees.
+type Breaker struct {
+	cfg    config
+	err    error     // the configuration error, if any
+	origin time.Time // the clock's time when the breaker was made
+
+	// word packs the state (bits 0-1), whether it was forced (bit 2)
+	// and the generation (the rest). It changes only under mu, and is
+	// read without it on the fast paths.
+	word        atomic.Uint64
+	openedAt    atomic.Int64 // when the breaker last opened, in nanoseconds since origin
+	lastFailure atomic.Int64 // the last counted failure, in nanoseconds since origin; noFailure if none
+
+	mu           sync.Mutex // held to change word, and for the probe counts
+	probesOut    int        // probe slots taken in this half-open generation
+	probesPassed int        // probes of this generation that succeeded
+
+	win window
+}
+
+const (
+	stateBits = 3
+	stateMask = 3
+	forcedBit = 4
+	noFailure = math.MinInt64
+)
+
+func pack(gen uint64, s State, forced bool) uint64 {
+	w := gen<<stateBits | uint64(s)
+	if forced {
+		w |= forcedBit
+	}
+	return w
+}
+
+func stateOf(w uint64) State     { return State(w & stateMask) }
+func forcedOf(w uint64) bool     { return w&forcedBit != 0 }
+func generation(w uint64) uint64 { return w >> stateBits }
+
+// New returns a closed breaker configured by opts. With no options it
+// opens after 5 failures of class TRANSIENT or SERVER_ERROR within 60 s,
+// stays open for 30 s, then lets 1 probe call through.
+//
+// New does not panic on invalid options. It returns a breaker whose Err
+// reports the error, naming each invalid option and wrapping
+// ErrInvalidConfig, and whose Allow rejects every call with that error.
+func New(opts ...Option) *Breaker {
+	cfg := defaultConfig()
+	for _, o := range opts {
+		o.apply(&cfg)
+	}
+	b := &Breaker{cfg: cfg, err: cfg.err()}
+	b.lastFailure.Store(noFailure)
+	if b.err != nil {
+		return b
+	}
+	b.origin = cfg.clock.Now()
+	b.win.init(int64(cfg.window / numBuckets))
+	return b
+}
+
+// Err returns the error of the breaker's configuration, which wraps
+// ErrInvalidConfig, or nil when the configuration is valid.
+func (b *Breaker) Err() error { return b.err }
+
+// now returns the clock's time in nanoseconds since the breaker was made.
+func (b *Breaker) now() int64 {
+	return max(int64(b.cfg.clock.Now().Sub(b.origin)), 0)
+}
+
+// Allow asks for permission to make one call. It returns a Ticket to hand
+// back to Record with the call's outcome, or an *OpenError (for which
+// errors.Is(err, ErrOpen) holds) when the breaker is open, or half-open
+// with every probe slot taken. A breaker with an invalid configuration
+// returns its configuration error (see Err).
+//
+// Every ticket must be handed back to Record, including with the outcome
+// Cancelled when the call was not made: a half-open breaker waits for the
+// outcome of each probe it let through.
+func (b *Breaker) Allow() (Ticket, error) {
+	if b.err != nil {
+		return Ticket{}, b.err
+	}
+	if w := b.word.Load(); stateOf(w) == Closed {
+		return Ticket{Generation: generation(w)}, nil
+	}
+	return b.allowSlow()
+}
+
+// allowSlow is Allow for a breaker that was not closed when asked.
+func (b *Breaker) allowSlow() (Ticket, error) {
+	now := b.now()
+	if w := b.word.Load(); stateOf(w) == Open {
+		// Reject without the lock while the recovery timeout runs.
+		if err := b.rejectOpen(w, now); err != nil {
+			return Ticket{}, err
+		}
+	}
+
+	b.mu.Lock()
+	w := b.word.Load()
+	gen := generation(w)
+	switch stateOf(w) {
+	case Closed:
+		b.mu.Unlock()
+		return Ticket{Generation: gen}, nil
+	case HalfOpen:
+		if b.probesOut >= b.cfg.probes {
+			b.mu.Unlock()
+			return Ticket{}, &OpenError{State: HalfOpen}
+		}
+		b.probesOut++
+		b.mu.Unlock()
+		return Ticket{Generation: gen, Probe: true}, nil
+	}
+	if err := b.rejectOpen(w, now); err != nil {
+		b.mu.Unlock()
+		return Ticket{}, err
+	}
+	// The first call after the recovery timeout moves the breaker to
+	// half-open and takes the first probe slot.
+	b.probesOut, b.probesPassed = 1, 0
+	b.word.Store(pack(gen+1, HalfOpen, false))
+	b.mu.Unlock()
+	tr := Transition{From: Open, To: HalfOpen}
+	b.notify(tr)
+	return Ticket{Generation: gen + 1, Probe: true, Transition: tr}, nil
+}
+
+// rejectOpen returns the error for a call at time now to a breaker whose
+// word w is Open, or nil when the recovery timeout has passed.
+func (b *Breaker) rejectOpen(w uint64, now int64) error {
+	if forcedOf(w) {
+		return &OpenError{State: Open, Forced: true}
+	}
+	left := b.cfg.recovery - time.Duration(now-b.openedAt.Load())
+	if left <= 0 {
+		return nil
+	}
+	return &OpenError{State: Open, RetryIn: min(left, b.cfg.recovery)}
+}
+
+// Record reports the outcome of a call that Allow let through, with the
+// class of its failure (ignored for other outcomes). It returns the change
+// of state the outcome caused, or the zero Transition when it caused none.
+// Listeners of the change have been called, outside the breaker's locks,
+// by the time Record returns.
+//
+// Record ignores a ticket from an older generation than the breaker's: an
+// outcome reported after a change of state, of a call allowed before it,
+// says nothing about the new state.
+func (b *Breaker) Record(t Ticket, o Outcome, cl classifier.Class) Transition {
+	if b.err != nil {
+		return Transition{}
+	}
+	w := b.word.Load()
+	if generation(w) != t.Generation {
+		return Transition{}
+	}
+	e := b.eventOf(o, cl)
+	switch stateOf(w) {
+	case Closed:
+		if o == Cancelled || (!e.failure && !e.ofClass && b.cfg.rate == 0) {
+			// The fast path: nothing to count.
+			return Transition{}
+		}
+		return b.recordClosed(w, e)
+	case HalfOpen:
+		if t.Probe {
+			return b.recordProbe(t, o, e)
+		}
+	}
+	return Transition{}
+}
+
+// eventOf returns what outcome o with class cl adds to the window.
+func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
+	e := event{call: b.cfg.rate > 0 && o != Cancelled}
+	switch {
+	case o == Panicked:
+		e.failure = true
+	case o == Failure && cl.Valid():
+		e.failure = b.cfg.tripOn[cl]
+		e.class, e.ofClass = cl, b.cfg.classThreshold[cl] > 0
+	}
+	return e
+}
+
+// recordClosed counts e, seen while the breaker's word was w (Closed), and
+// opens the breaker if a threshold has been reached.
+func (b *Breaker) recordClosed(w uint64, e event) Transition {
+	now := b.now()
+	b.win.add(now, e)
+	if e.failure || e.ofClass {
+		b.noteFailure(now)
+	}
+	if !b.shouldTrip(now, e) {
+		return Transition{}
+	}
+	b.mu.Lock()
+	if b.word.Load() != w {
+		// Another outcome changed the state first.
+		b.mu.Unlock()
+		return Transition{}
+	}
+	tr := b.openLocked(w, now, false)
+	b.mu.Unlock()
+	b.notify(tr)
+	return tr
+}
+
+// shouldTrip reports whether, after counting e at time now, the breaker's
+// counts have reached a threshold.
+func (b *Breaker) shouldTrip(now int64, e event) bool {
+	s := b.win.sum(now, e.class)
+	if e.ofClass && s.class >= b.cfg.classThreshold[e.class] {
+		return true
+	}
+	if b.cfg.rate > 0 {
+		return s.calls >= b.cfg.minCalls && float64(s.failures)/float64(s.calls) >= b.cfg.rate
+	}
+	return e.failure && s.failures >= b.cfg.threshold
+}
+
+// recordProbe records the outcome of probe t in the half-open state.
+func (b *Breaker) recordProbe(t Ticket, o Outcome, e event) Transition {
+	failed := e.failure || e.ofClass
+	var now int64
+	if failed {
+		now = b.now()
+	}
+	b.mu.Lock()
+	w := b.word.Load()
+	if generation(w) != t.Generation || stateOf(w) != HalfOpen {
+		b.mu.Unlock()
+		return Transition{}
+	}
+	var tr Transition
+	switch {
+	case o == Cancelled:
+		b.probesOut--
+	case failed:
+		b.win.add(now, e)
+		b.noteFailure(now)
+		tr = b.openLocked(w, now, false)
+	default:
+		b.probesPassed++
+		if b.probesPassed >= b.cfg.probes {
+			tr = b.closeLocked(w)
+		}
+	}
+	b.mu.Unlock()
+	b.notify(tr)
+	return tr
+}
+
+// openLocked moves the breaker from word w to Open at time now. b.mu must
+// be held.
+func (b *Breaker) openLocked(w uint64, now int64, forced bool) Transition {
+	tr := Transition{From: stateOf(w), To: Open}
+	gen := generation(w)
+	if tr.Changed() {
+		gen++
+	}
+	b.openedAt.Store(now) // before the word, so that readers of Open see it
+	b.word.Store(pack(gen, Open, forced))
+	return tr
+}
+
+// closeLocked moves the breaker from word w to Closed with an empty
+// window. b.mu must be held.
+func (b *Breaker) closeLocked(w uint64) Transition {
+	tr := Transition{From: stateOf(w), To: Closed}
+	gen := generation(w)
+	if tr.Changed() {
+		gen++
+	}
+	b.win.clear()
+	b.probesOut, b.probesPassed = 0, 0
+	b.word.Store(pack(gen, Closed, false))
+	return tr
+}
+
+// noteFailure makes now the time of the last failure, unless a later one
+// was noted first.
+func (b *Breaker) noteFailure(now int64) {
+	for {
+		last := b.lastFailure.Load()
+		if last >= now || b.lastFailure.CompareAndSwap(last, now) {
+			return
+		}
+	}
+}
+
+// notify calls the listeners of tr, if it is a change. No lock may be held.
+func (b *Breaker) notify(tr Transition) {
+	if !tr.Changed() {
+		return
+	}
+	for _, f := range b.cfg.listeners {
+		f(tr.From, tr.To)
+	}
+}
