@@ -15,7 +15,7 @@ type harness struct {
 	b        *Breaker
 	clk      *fakeClock
 	held     []Ticket     // tickets of calls in flight, oldest first
-	returned []Transition // changes returned by Allow and Record, or made by ForceOpen and Reset
+	returned []Transition // changes returned by Allow, Record, ForceOpen and Reset
 	heard    []Transition // changes the listener heard
 }
 
@@ -66,19 +66,15 @@ func wait(d time.Duration) step {
 
 func forceOpen() step {
 	return func(h *harness) string {
-		from := h.b.State()
-		h.b.ForceOpen()
-		h.note(Transition{From: from, To: Open})
-		return "forced open: " + h.b.State().String()
+		tr := h.b.ForceOpen()
+		return "forced open" + h.note(tr) + ": " + h.b.State().String()
 	}
 }
 
 func reset() step {
 	return func(h *harness) string {
-		from := stateOf(h.b.word.Load()) // the stored state, not the reported one
-		h.b.Reset()
-		h.note(Transition{From: from, To: Closed})
-		return "reset: " + h.b.State().String()
+		tr := h.b.Reset()
+		return "reset" + h.note(tr) + ": " + h.b.State().String()
 	}
 }
 
@@ -295,7 +291,7 @@ func TestStateMachine(t *testing.T) {
 			opts: []Option{WithFailureThreshold(1)},
 			give: []step{fail(transient), wait(30 * time.Second), hold(), reset(), finish(Failure, transient)},
 			want: result{
-				Log:   []string{"ok closed->open", "waited 30s: half_open", "held open->half_open", "reset: closed", "finished"},
+				Log:   []string{"ok closed->open", "waited 30s: half_open", "held open->half_open", "reset half_open->closed: closed", "finished"},
 				State: Closed,
 			},
 		},
@@ -304,8 +300,8 @@ func TestStateMachine(t *testing.T) {
 			give: []step{forceOpen(), wait(time.Hour), succeed(), forceOpen(), reset(), succeed()},
 			want: result{
 				Log: []string{
-					"forced open: open", "waited 1h0m0s: open", "rejected: breaker: circuit forced open",
-					"forced open: open", "reset: closed", "ok",
+					"forced open closed->open: open", "waited 1h0m0s: open", "rejected: breaker: circuit forced open",
+					"forced open: open", "reset open->closed: closed", "ok",
 				},
 				State: Closed,
 			},
@@ -316,7 +312,7 @@ func TestStateMachine(t *testing.T) {
 			give: []step{fail(transient), wait(30 * time.Second), hold(), forceOpen(), finish(Success, 0), wait(time.Hour)},
 			want: result{
 				Log: []string{
-					"ok closed->open", "waited 30s: half_open", "held open->half_open", "forced open: open",
+					"ok closed->open", "waited 30s: half_open", "held open->half_open", "forced open half_open->open: open",
 					"finished", "waited 1h0m0s: open",
 				},
 				State: Open, FailureCount: 0,

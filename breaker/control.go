@@ -51,32 +51,36 @@ func (b *Breaker) LastFailure() time.Time {
 }
 
 // ForceOpen opens the breaker and keeps it open, rejecting every call with
-// an *OpenError whose Forced is true, until Reset. Listeners are told of
-// the change, if the breaker was not open already. Outcomes of calls
-// allowed before are ignored.
-func (b *Breaker) ForceOpen() {
+// an *OpenError whose Forced is true, until Reset. It returns the change
+// it made, the zero Transition if the breaker was open already; listeners
+// are told of the change before it returns. Outcomes of calls allowed
+// before are ignored.
+func (b *Breaker) ForceOpen() Transition {
 	if b.err != nil {
-		return
+		return Transition{}
 	}
 	now := b.now()
 	b.mu.Lock()
 	tr := b.openLocked(b.word.Load(), now, true)
 	b.mu.Unlock()
 	b.notify(tr)
+	return tr
 }
 
 // Reset closes the breaker, whatever its state, and empties its window,
-// ending a ForceOpen. Listeners are told of the change, if the breaker was
-// not closed already. Outcomes of calls allowed before are ignored, unless
+// ending a ForceOpen. It returns the change it made, the zero Transition
+// if the breaker was closed already; listeners are told of the change
+// before it returns. Outcomes of calls allowed before are ignored, unless
 // the breaker was closed already.
-func (b *Breaker) Reset() {
+func (b *Breaker) Reset() Transition {
 	if b.err != nil {
-		return
+		return Transition{}
 	}
 	b.mu.Lock()
 	tr := b.closeLocked(b.word.Load())
 	b.mu.Unlock()
 	b.notify(tr)
+	return tr
 }
 
 // Do calls fn if the breaker allows it, and records its outcome. It
