@@ -174,6 +174,34 @@ func TestUpToUniform(t *testing.T) {
 	}
 }
 
+// TestUpToUnbiasedLargeRange catches the bias of multiplying without
+// rejecting: for [0, 3·2^61) the unrejected high word is 2 (mod 3) for only
+// a quarter of the draws instead of a third.
+func TestUpToUnbiasedLargeRange(t *testing.T) {
+	seeded := &rng{}
+	seeded.init([]Option{WithSeed(5)})
+	tests := []struct {
+		name string
+		give *rng
+	}{
+		{name: "unseeded", give: &rng{}},
+		{name: "seeded", give: seeded},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var twos int
+			for range 30000 {
+				if tt.give.upTo(3<<61-1)%3 == 2 {
+					twos++
+				}
+			}
+			if twos < 9000 || twos > 11000 {
+				t.Errorf("%d of 30,000 draws are 2 (mod 3), want within [9000, 11000]", twos)
+			}
+		})
+	}
+}
+
 func TestUpToBounds(t *testing.T) {
 	seeded := &rng{}
 	seeded.init([]Option{WithSeed(9)})

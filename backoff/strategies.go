@@ -176,11 +176,15 @@ func doubled(base, maxDelay time.Duration, attempt int) time.Duration {
 // is the same on every platform; with base at least 1ns the loop reaches
 // maxDelay within about 110 steps.
 func grown(base, maxDelay time.Duration, attempt int) time.Duration {
-	if base == 0 {
-		return 0
+	k := max(attempt, 1) - 1
+	if base == 0 || k == 0 {
+		return base
 	}
+	// f is converted back only while below limit, and limit is at most
+	// 2^63, so the conversion cannot overflow. (float64(base) itself may
+	// round up to 2^63, which is why k == 0 returns base above.)
 	f, limit := float64(base), float64(maxDelay)
-	for k := max(attempt, 1) - 1; k > 0; k-- {
+	for ; k > 0; k-- {
 		f *= 1.5
 		if f >= limit {
 			return maxDelay
