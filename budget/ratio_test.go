@@ -102,6 +102,9 @@ func TestRatioMath(t *testing.T) {
 			{At: 12 * time.Second, Requests: 4, Asks: 1, WantGranted: 0, WantRemaining: 0},
 			{At: 15 * time.Second, WantRemaining: 2},
 		}},
+		{"repeated options replace", 0, []Option{WithMinPerSecond(5), WithTTL(time.Second), WithMinPerSecond(1), WithTTL(3 * time.Second)}, []ratioStep{
+			{At: 0, WantRemaining: 3},
+		}},
 		{"no ratio, no minimum", 0, []Option{WithMinPerSecond(0)}, []ratioStep{
 			{At: 0, Requests: 1000, Asks: 1, WantGranted: 0, WantRemaining: 0},
 		}},

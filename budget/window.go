@@ -12,11 +12,13 @@ import (
 //
 // Capacity comes back gradually as the window slides. The window is cut
 // into buckets (10 unless WithBuckets says otherwise) of width
-// g = window/buckets, rounded up to the nanosecond, and a retry spent in a
-// bucket comes back when that bucket has wholly left the window: between
-// window and window+g after it was spent, never sooner. Buckets are counted
-// from the moment New was called: for a one-minute, ten-bucket window made
-// at 12:00:00 (g = 6 s), a retry spent at 12:00:03 comes back at 12:01:06. The memory used is those buckets, whatever the traffic.
+// g = window/buckets, rounded up to a whole nanosecond, and a retry spent
+// in a bucket comes back when that bucket has wholly left the window:
+// between window and window+g after it was spent (between buckets·g and
+// (buckets+1)·g if the division rounded up), never sooner. Buckets are
+// counted from the moment New was called: for a one-minute, ten-bucket
+// window made at 12:00:00 (g = 6 s), a retry spent at 12:00:03 comes back
+// at 12:01:06. The memory used is those buckets, whatever the traffic.
 //
 // A Window is safe for concurrent use and meant to be shared by every
 // policy whose retries it should cap. Granting takes no lock; a lock is

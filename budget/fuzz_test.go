@@ -1,0 +1,190 @@
+package budget
+
+import (
+	"context"
+	"math"
+	"testing"
+	"time"
+)
+
+// The fuzz targets drive a budget with a sequence of operations, one byte
+// each, on a fake clock, and check what the budget promises against the
+// history of grants: never more than it holds, and capacity that comes
+// back when promised.
+
+// FuzzWindow: each op byte advances the clock by (op>>1)/32 of the window,
+// then asks for a retry if its low bit is set.
+func FuzzWindow(f *testing.F) {
+	f.Add(uint8(3), uint8(10), uint16(60_000), []byte{1, 1, 1, 1, 2 * 32, 2 * 4, 3})
+	f.Add(uint8(1), uint8(1), uint16(1), []byte{1, 1, 3, 3, 5, 255, 1})
+	f.Add(uint8(100), uint8(0), uint16(1000), []byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1})
+	f.Add(uint8(0), uint8(5), uint16(10), []byte{1, 255, 1})
+	// The width is rounded up, so a spend can outlive window + width by
+	// under a nanosecond per bucket.
+	f.Add(uint8(100), uint8(90), uint16(1000), []byte{1})
+	f.Fuzz(func(t *testing.T, maxRetries, buckets uint8, windowMs uint16, ops []byte) {
+		window := time.Duration(max(windowMs, 1)) * time.Millisecond
+		n := time.Duration(buckets%32 + 1)
+		width := (window + n - 1) / n // the documented granularity
+		life := (n + 1) * width       // the longest a spend stays counted
+		clk := newFakeClock()
+		w := New(int(maxRetries), window, WithClock(clk), WithBuckets(int(n)))
+		limit := int(maxRetries)
+
+		var now time.Duration
+		var grants []time.Duration
+		count := func(from, to time.Duration) int { // grants in [from, to]
+			c := 0
+			for _, g := range grants {
+				if g >= from && g <= to {
+					c++
+				}
+			}
+			return c
+		}
+		for i, op := range ops {
+			step := time.Duration(op>>1) * window / 32
+			clk.Advance(step)
+			now += step
+			before := w.Remaining()
+			// A spend stays counted for more than window, and for at most
+			// (buckets+1)·width.
+			if hi, lo := limit-count(now-window, now), limit-count(now-life+1, now); before > hi || before < lo {
+				t.Fatalf("op %d at %v: Remaining() = %d, want %d to %d", i, now, before, lo, hi)
+			}
+			if op&1 == 0 {
+				continue
+			}
+			ok, err := w.AllowRetry(context.Background())
+			if err != nil {
+				t.Fatalf("op %d: AllowRetry() error = %v", i, err)
+			}
+			if ok != (before > 0) {
+				t.Fatalf("op %d at %v: AllowRetry() = %t with Remaining() = %d", i, now, ok, before)
+			}
+			if ok {
+				grants = append(grants, now)
+				if c := count(now-window, now); c > limit {
+					t.Fatalf("op %d at %v: %d grants in one window, want at most %d", i, now, c, limit)
+				}
+			}
+		}
+		clk.Advance(life)
+		if got := w.Remaining(); got != limit {
+			t.Fatalf("Remaining() %v after the last op = %d, want %d", life, got, limit)
+		}
+	})
+}
+
+// FuzzRatio: op&3 is 0 for a request, 1 for a retry, 2 or 3 to advance the
+// clock by (op>>2)/32 of the TTL.
+func FuzzRatio(f *testing.F) {
+	f.Add(uint16(200), uint8(0), uint8(10), uint16(10_000), []byte{0, 0, 0, 0, 0, 1, 1, 2 | 32<<2, 1})
+	f.Add(uint16(500), uint8(0), uint8(10), uint16(10_000), []byte{0, 0, 0, 0, 2 | 16<<2, 1, 1, 2 | 16<<2, 0, 0, 0, 0, 1, 2 | 8<<2, 1})
+	f.Add(uint16(0), uint8(1), uint8(10), uint16(10_000), []byte{1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 3 | 32<<2, 1})
+	f.Add(uint16(2000), uint8(3), uint8(1), uint16(1), []byte{0, 1, 1, 1, 3, 1, 255, 1})
+	f.Fuzz(func(t *testing.T, ratioMilli uint16, minPerSecond, buckets uint8, ttlMs uint16, ops []byte) {
+		ratio := float64(ratioMilli) / 1000
+		ttl := time.Duration(max(ttlMs, 1)) * time.Millisecond
+		clk := newFakeClock()
+		r := NewRatio(ratio, WithClock(clk), WithMinPerSecond(float64(minPerSecond)),
+			WithTTL(ttl), WithBuckets(int(buckets%32)+1))
+		if err := r.Err(); err != nil {
+			t.Fatalf("Err() = %v", err)
+		}
+		n := time.Duration(len(r.ring.slots))
+		w := r.ring.width
+		deposit := int64(math.Round(ratio * unit))
+		reserve := int64(math.Round(float64(minPerSecond) * ttl.Seconds() * unit))
+
+		var now time.Duration
+		var grants, requests []time.Duration
+		count := func(ts []time.Duration, after time.Duration) int64 { // in (after, now]
+			c := int64(0)
+			for _, x := range ts {
+				if x > after {
+					c++
+				}
+			}
+			return c
+		}
+		for i, op := range ops {
+			switch op & 3 {
+			case 0:
+				r.RecordRequest()
+				requests = append(requests, now)
+			case 1:
+				before := r.Remaining()
+				ok, err := r.AllowRetry(context.Background())
+				if err != nil {
+					t.Fatalf("op %d: AllowRetry() error = %v", i, err)
+				}
+				if ok != (before > 0) {
+					t.Fatalf("op %d at %v: AllowRetry() = %t with Remaining() = %d", i, now, ok, before)
+				}
+				if !ok {
+					continue
+				}
+				grants = append(grants, now)
+				// Every retry of the last n-1 buckets is still withdrawn,
+				// and no deposit older than n buckets is still held.
+				spent := count(grants, now-(n-1)*w) * unit
+				held := reserve + count(requests, now-n*w)*deposit
+				if spent > held {
+					t.Fatalf("op %d at %v: retries worth %d units granted against %d held", i, now, spent, held)
+				}
+			default:
+				step := time.Duration(op>>2) * ttl / 32
+				clk.Advance(step)
+				now += step
+			}
+			if got := r.Remaining(); got < 0 {
+				t.Fatalf("op %d: Remaining() = %d, want >= 0", i, got)
+			}
+		}
+		clk.Advance(ttl)
+		if got, want := r.Remaining(), int(reserve/unit); got != want {
+			t.Fatalf("Remaining() a TTL after the last op = %d, want the reserve %d", got, want)
+		}
+	})
+}
+
+// FuzzTokenBucket: op&1 is the outcome of one attempt, success when set.
+func FuzzTokenBucket(f *testing.F) {
+	f.Add(uint16(3999), uint16(1599), []byte{0, 1, 0, 0, 1, 0, 0, 0, 0, 0, 1}) // gRPC's vector
+	f.Add(uint16(0), uint16(0), []byte{0, 1, 1, 0})
+	f.Add(uint16(65535), uint16(65535), []byte{0, 0, 0, 1, 0})
+	f.Fuzz(func(t *testing.T, maxMilli, ratioMilli uint16, ops []byte) {
+		maxTokens := float64(int(maxMilli)+1) / milli
+		b := NewTokenBucket(maxTokens, float64(int(ratioMilli)+1)/milli)
+		if err := b.Err(); err != nil {
+			t.Fatalf("Err() = %v", err)
+		}
+		want := int64(maxMilli) + 1 // the model, in milli-tokens
+		for i, op := range ops {
+			before := b.Remaining()
+			success := op&1 == 1
+			b.RecordOutcome(success)
+			if success {
+				want = min(want+int64(ratioMilli)+1, int64(maxMilli)+1)
+			} else {
+				want = max(want-milli, 0)
+			}
+			got := b.Tokens()
+			if got < 0 || got > maxTokens || got != float64(want)/milli {
+				t.Fatalf("op %d (success %t): Tokens() = %v, want %v in [0, %v]", i, success, got, float64(want)/milli, maxTokens)
+			}
+			ok, err := b.AllowRetry(context.Background())
+			if err != nil {
+				t.Fatalf("op %d: AllowRetry() error = %v", i, err)
+			}
+			after := b.Remaining()
+			if ok != (after > 0) || ok != (2*want > int64(maxMilli)+1) {
+				t.Fatalf("op %d: AllowRetry() = %t with Remaining() = %d and %d of %d milli-tokens", i, ok, after, want, int(maxMilli)+1)
+			}
+			if !success && before > 0 && after != before-1 {
+				t.Fatalf("op %d: a failure took Remaining() from %d to %d, want %d", i, before, after, before-1)
+			}
+		}
+	})
+}
