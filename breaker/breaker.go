@@ -183,7 +183,7 @@ func (b *Breaker) rejectOpen(w uint64, now int64) error {
 //
 // Record ignores a ticket from an older generation than the breaker's: an
 // outcome reported after a change of state, of a call allowed before it,
-// says nothing about the new state.
+// says nothing about the new state. Each ticket must be recorded once.
 func (b *Breaker) Record(t Ticket, o Outcome, cl classifier.Class) Transition {
 	if b.err != nil {
 		return Transition{}
@@ -273,7 +273,7 @@ func (b *Breaker) recordProbe(t Ticket, o Outcome, e event) Transition {
 	var tr Transition
 	switch {
 	case o == Cancelled:
-		b.probesOut--
+		b.probesOut = max(b.probesOut-1, 0)
 	case failed:
 		b.win.add(now, e)
 		b.noteFailure(now)

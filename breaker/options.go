@@ -199,6 +199,7 @@ func WithClock(c clock.Clock) Option {
 // method of the breaker. Listeners of changes that happen at the same
 // moment on different goroutines may run concurrently and out of order. A
 // listener should be quick: the call that caused the change waits for it.
+// A listener that panics panics that call, after the change was made.
 // By default there are no listeners; repeating it adds a listener.
 func WithOnStateChange(f func(from, to State)) Option {
 	return optionFunc(func(c *config) {
