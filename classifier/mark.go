@@ -1,28 +1,40 @@
 package classifier
 
-import (
-	"errors"
-	"time"
-)
+import "time"
 
-// MarkedError is an error an operation has marked with a class. Default
-// and Strict find it anywhere in an error's chain and trust it before any
-// other rule. Unwrap returns the original error.
+// MarkedError is an error an operation has marked with a class, usually
+// made by Mark, MarkPermanent, MarkTransient or MarkRateLimited. Default
+// and Strict find it anywhere in an error's chain and trust its
+// Classification before any other rule; when a chain holds several, the
+// first in the order errors.As visits them wins. Unwrap returns the
+// original error, so errors.Is and errors.As still reach it.
 type MarkedError struct {
-	Err            error
+	// Err is the original error.
+	Err error
+	// Classification is what the marker says about Err.
 	Classification Classification
 }
 
-// Error returns the original error's message.
+// Error returns the original error's message, or the class's name when
+// there is no original error.
 func (e *MarkedError) Error() string {
-	if e.Err == nil {
+	switch {
+	case e == nil:
+		return "<nil>"
+	case e.Err == nil:
 		return e.Classification.Class.String()
 	}
 	return e.Err.Error()
 }
 
-// Unwrap returns the original error.
-func (e *MarkedError) Unwrap() error { return e.Err }
+// Unwrap returns the original error. It returns nil on a nil
+// *MarkedError, so that a chain holding one can still be walked.
+func (e *MarkedError) Unwrap() error {
+	if e == nil {
+		return nil
+	}
+	return e.Err
+}
 
 // Mark returns err marked with class c. The result unwraps to err. Mark
 // returns nil when err is nil, so it is safe on every return path.
@@ -49,14 +61,4 @@ func MarkRateLimited(err error, retryAfter time.Duration) error {
 		retryAfter = 0
 	}
 	return &MarkedError{Err: err, Classification: Classification{Class: RateLimit, RetryAfter: retryAfter}}
-}
-
-// marked returns the classification of the outermost marker in err's
-// chain.
-func marked(err error) (Classification, bool) {
-	var m *MarkedError
-	if errors.As(err, &m) {
-		return m.Classification, true
-	}
-	return Classification{}, false
 }
