@@ -17,7 +17,8 @@ var ErrAttemptTimeout = errors.New("redress: attempt timed out")
 // order; the first that gives a class other than UNKNOWN decides:
 //
 //  1. A *MarkedError (see Mark) anywhere in the chain: its classification,
-//     as marked.
+//     as marked. A marker is final, even one that says UNKNOWN, so
+//     Mark(err, Unknown) keeps the other rules from guessing.
 //  2. An error with a method StatusCode() int or HTTPStatusCode() int: the
 //     class HTTPStatus gives for the first such status, with RetryAfter
 //     taken from a method RetryAfter() time.Duration on an error in the

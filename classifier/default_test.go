@@ -55,10 +55,14 @@ func (e httpCodeError) Error() string       { return "http " + strconv.Itoa(e.co
 func (e httpCodeError) HTTPStatusCode() int { return e.code }
 
 // sqlError is a database driver's error, like pgx's *pgconn.PgError.
-type sqlError struct{ code string }
+type sqlError struct {
+	code string
+	err  error
+}
 
 func (e *sqlError) Error() string    { return "sql " + e.code }
 func (e *sqlError) SQLState() string { return e.code }
+func (e *sqlError) Unwrap() error    { return e.err }
 
 // timeoutError is a net.Error that timed out.
 type timeoutError struct{}
@@ -132,6 +136,7 @@ func TestDefault(t *testing.T) {
 		{name: "marker beats status", give: MarkPermanent(&statusError{code: 503}), want: Classification{Class: Permanent}},
 		{name: "marker under status beats it", give: &statusError{code: 503, err: MarkPermanent(errPlain)}, want: Classification{Class: Permanent}},
 		{name: "marker beats attempt timeout", give: &attemptTimeoutError{err: MarkPermanent(errPlain)}, want: Classification{Class: Permanent}},
+		{name: "unknown marker is final", give: Mark(&statusError{code: 503}, Unknown), want: Classification{}},
 		{name: "marker beats heuristics", give: MarkPermanent(syscallErr(syscall.ECONNRESET)), want: Classification{Class: Permanent}},
 
 		// Rule 2: HTTP status, with Retry-After.

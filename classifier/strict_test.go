@@ -142,3 +142,34 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 		})
 	}
 }
+
+// FuzzClassify builds an error chain from the fuzzer's choices and checks
+// the invariants of Default and Strict.
+func FuzzClassify(f *testing.F) {
+	f.Add(503, int64(time.Second), "40001", uint8(0), uint8(0))
+	f.Add(200, int64(-1), "XX000", uint8(3), uint8(1))
+	f.Add(429, int64(0), "", uint8(5), uint8(2))
+	f.Add(0, int64(0), "08006", uint8(7), uint8(3))
+	f.Fuzz(func(t *testing.T, code int, after int64, state string, mark, heuristic uint8) {
+		heuristics := []error{errPlain, syscallErr(syscall.ECONNRESET), timeoutError{}, &net.DNSError{IsNotFound: true}, x509.HostnameError{}, ErrAttemptTimeout}
+		var err error = heuristics[int(heuristic)%len(heuristics)]
+		err = &sqlError{code: state, err: err}
+		err = &afterError{after: time.Duration(after), err: &statusError{code: code, err: err}}
+		if mark%2 == 1 {
+			err = errors.Join(errPlain, Mark(err, Class(mark/2)))
+		}
+		d, s := Default.Classify(err), Strict.Classify(err)
+		if !d.Class.Valid() && mark%2 == 0 {
+			t.Fatalf("Default class %v is not valid", d.Class)
+		}
+		if d.RetryAfter < 0 || s.RetryAfter < 0 {
+			t.Fatalf("negative RetryAfter: Default %v, Strict %v", d.RetryAfter, s.RetryAfter)
+		}
+		if mark%2 == 1 && (d.Class != Class(mark/2) || s.Class != Class(mark/2)) {
+			t.Fatalf("marked %v, got Default %v, Strict %v", Class(mark/2), d.Class, s.Class)
+		}
+		if s.Class != d.Class && s.Class != Unknown {
+			t.Fatalf("Strict %v is neither Default's %v nor UNKNOWN", s.Class, d.Class)
+		}
+	})
+}
