@@ -4,11 +4,17 @@
 // act on: a TRANSIENT failure is worth retrying soon, a RATE_LIMIT failure
 // is worth retrying after the server's Retry-After, a PERMANENT one is not
 // worth retrying at all. A Classifier maps an error to a Classification;
-// Default is the classifier redress uses unless told otherwise.
+// Default is the classifier redress uses unless told otherwise, and Strict
+// is Default without its network heuristics. Chain puts classifiers of
+// your own in front of them.
 //
 // Operations can state the class of their own errors with the marker
 // constructors (MarkPermanent, MarkTransient, MarkRateLimited and Mark);
 // marked errors still unwrap to the original error.
+//
+// HTTPStatus, SQLState and ParseRetryAfter are the building blocks of
+// Default, usable on their own. The package depends on the standard
+// library only.
 package classifier
 
 import (
