@@ -1,6 +1,7 @@
 package redress
+
 import (
- _ "github.com/google/go-cmp/cmp"
- _ "go.uber.org/goleak"
- _ "golang.org/x/sync/semaphore"
+	_ "github.com/google/go-cmp/cmp"
+	_ "go.uber.org/goleak"
+	_ "golang.org/x/sync/semaphore"
 )

@@ -138,7 +138,7 @@ func TestDecideOrder(t *testing.T) {
 		},
 		{
 			name:  "rule 7: per-class strategy",
-			give:  []retry.Option{retry.WithBackoff(second), retry.WithBackoffFor(classifier.ServerError, backoff.Constant(3 * time.Second))},
+			give:  []retry.Option{retry.WithBackoff(second), retry.WithBackoffFor(classifier.ServerError, backoff.Constant(3*time.Second))},
 			steps: []step{of(classifier.ServerError), transient()},
 			want:  []retry.Decision{{Retry: true, Delay: 3 * time.Second}, {Retry: true, Delay: time.Second}},
 		},

@@ -1,0 +1,126 @@
+package redress
+
+import (
+	"context"
+	"time"
+
+	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/classifier"
+)
+
+// EventName names an event. The string values are shared with the Python
+// library so that mixed fleets share dashboards.
+type EventName string
+
+// The events a call can emit. A call emits a retry event before each
+// sleep, and exactly one terminal event: success, or the one that matches
+// its stop reason.
+const (
+	EventSuccess                    EventName = "success"
+	EventRetry                      EventName = "retry"
+	EventPermanentFail              EventName = "permanent_fail"
+	EventDeadlineExceeded           EventName = "deadline_exceeded"
+	EventMaxAttemptsExceeded        EventName = "max_attempts_exceeded" // also for the per-class cap
+	EventMaxUnknownAttemptsExceeded EventName = "max_unknown_attempts_exceeded"
+	EventNoStrategy                 EventName = "no_strategy_configured"
+	EventBudgetExhausted            EventName = "budget_exhausted"
+	EventScheduled                  EventName = "scheduled"
+	EventAborted                    EventName = "aborted"
+	EventCircuitOpened              EventName = "circuit_opened"
+	EventCircuitHalfOpen            EventName = "circuit_half_open"
+	EventCircuitClosed              EventName = "circuit_closed"
+	EventCircuitRejected            EventName = "circuit_rejected"
+)
+
+// stopEvents maps a stop reason to its terminal event.
+var stopEvents = map[StopReason]EventName{
+	StopMaxAttempts:         EventMaxAttemptsExceeded,
+	StopMaxAttemptsForClass: EventMaxAttemptsExceeded,
+	StopDeadline:            EventDeadlineExceeded,
+	StopMaxUnknownAttempts:  EventMaxUnknownAttemptsExceeded,
+	StopNonRetryable:        EventPermanentFail,
+	StopNoStrategy:          EventNoStrategy,
+	StopBudgetExhausted:     EventBudgetExhausted,
+	StopScheduled:           EventScheduled,
+	StopAborted:             EventAborted,
+	StopCircuitOpen:         EventCircuitRejected,
+}
+
+// Event is what an Observer is told. Fields that do not apply to an event
+// are zero.
+type Event struct {
+	// Name says what happened.
+	Name EventName
+	// Operation is the name given with WithOperation, or "".
+	Operation string
+	// Attempt is the 1-based number of the attempt the event is about:
+	// the one that succeeded, that failed before a retry, or the last.
+	Attempt int
+	// Sleep is the delay before the next attempt (retry, scheduled).
+	Sleep time.Duration
+	// Class is the class of the failure (retry and terminal failures).
+	Class classifier.Class
+	// RetryAfter is the Retry-After the server gave with the failure, as
+	// classified and before the policy's cap, or 0.
+	RetryAfter time.Duration
+	// Err is the failure's error: the operation's error for retries and
+	// terminal failures, the *StopError for a call that stopped.
+	Err error
+	// Reason is the stop reason on terminal failure events.
+	Reason StopReason
+	// Elapsed is the time since the call started.
+	Elapsed time.Duration
+	// State is the breaker's state after a circuit event: the state it
+	// changed to, or the state in which it rejected the call.
+	State breaker.State
+	// Cause is what stopped the call, beyond its reason, or nil: for a
+	// budget that could not decide, the budget's own error.
+	Cause error
+}
+
+// Observer is told about a call's events. Observe is called synchronously
+// on the call's goroutine, so it should be quick and must not block on I/O
+// it does not need (hand the event to an SDK that exports in the
+// background). The ctx is the caller's and is passed only for its values
+// (a trace span, a logger); it may already be cancelled. A panic in
+// Observe is recovered and dropped: an observer never changes a call's
+// result. Implementations must be safe for concurrent use.
+type Observer interface {
+	Observe(ctx context.Context, e Event)
+}
+
+// ObserverFunc adapts a plain function to the Observer interface.
+type ObserverFunc func(ctx context.Context, e Event)
+
+// Observe calls f(ctx, e).
+func (f ObserverFunc) Observe(ctx context.Context, e Event) { f(ctx, e) }
+
+// Observers returns an observer that tells each of obs in turn. A panic in
+// one does not keep the others from being told. Nil observers are skipped.
+func Observers(obs ...Observer) Observer {
+	var list multiObserver
+	for _, o := range obs {
+		switch o := o.(type) {
+		case nil:
+		case multiObserver:
+			list = append(list, o...)
+		default:
+			list = append(list, o)
+		}
+	}
+	return list
+}
+
+type multiObserver []Observer
+
+func (m multiObserver) Observe(ctx context.Context, e Event) {
+	for _, o := range m {
+		observeSafely(o, ctx, e)
+	}
+}
+
+// observeSafely calls o, dropping any panic: see Observer.
+func observeSafely(o Observer, ctx context.Context, e Event) {
+	defer func() { _ = recover() }()
+	o.Observe(ctx, e)
+}
