@@ -11,6 +11,7 @@ import (
 	"github.com/redress-go/redress/budget"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
+	"github.com/redress-go/redress/internal/testhooks"
 	"github.com/redress-go/redress/retry"
 )
 
@@ -141,6 +142,10 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		}
 		// Rules 2 to 8.
 		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
+		if d.Retry && testhooks.NoRetries(ctx) {
+			// A test asked for one attempt only (redresstest.NoRetries).
+			d = retry.Decision{Reason: StopMaxAttempts}
+		}
 		if !d.Retry {
 			return r.stop(ctx, n, d.Reason, err, 0, nil, nil)
 		}
