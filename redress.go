@@ -102,15 +102,15 @@ func (r *runner[T]) run(ctx context.Context) error {
 	}()
 	err = r.loop(ctx)
 	finished = true
-	outcome := breaker.Success
+	outcome, class := breaker.Success, classifier.Unknown
 	switch {
 	case err == nil:
 	case r.reason == StopAborted:
 		outcome = breaker.Cancelled
 	default:
-		outcome = breaker.Failure
+		outcome, class = breaker.Failure, r.last.Class
 	}
-	r.circuitEvent(ctx, br.Record(ticket, outcome, r.last.Class))
+	r.circuitEvent(ctx, br.Record(ticket, outcome, class))
 	return err
 }
 
