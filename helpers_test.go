@@ -61,3 +61,5 @@ func mustNew(t *testing.T, opts ...redress.Option) *redress.Policy {
 	}
 	return p
 }
+
+func noRetries(ctx context.Context) context.Context { return redress.NoRetriesForTest(ctx) }

@@ -32,25 +32,11 @@ import (
 // StopCircuitOpen and op is not called. Invalid options make Execute
 // return an error wrapping ErrInvalidConfig without calling op.
 func Execute[T any](ctx context.Context, op func(context.Context) (T, error), opts ...Option) (T, error) {
-	var zero T
-	cfg, err := resolve(opts)
-	if err != nil {
-		return zero, err
-	}
 	if op == nil {
+		var zero T
 		return zero, &configError{invalidf("Execute", "operation is nil")}
 	}
-	r := runner[T]{cfg: cfg, op: op}
-	if cfg.resultClassifier != nil {
-		rc, ok := cfg.resultClassifier.(func(T) (classifier.Classification, bool))
-		if !ok {
-			return zero, &configError{invalidf("WithResultClassifier",
-				"classifier %T does not take Execute's result type %v", cfg.resultClassifier, reflect.TypeFor[T]())}
-		}
-		r.rc = rc
-	}
-	err = r.run(ctx)
-	return r.result, err
+	return execute(ctx, attempt[T]{op: op}, opts)
 }
 
 // Do is Execute for operations that return only an error.
@@ -58,24 +44,42 @@ func Do(ctx context.Context, op func(context.Context) error, opts ...Option) err
 	if op == nil {
 		return &configError{invalidf("Do", "operation is nil")}
 	}
-	_, err := Execute(ctx, func(ctx context.Context) (struct{}, error) {
-		return struct{}{}, op(ctx)
-	}, opts...)
+	_, err := execute(ctx, attempt[struct{}]{opErr: op}, opts)
 	return err
 }
 
-// runner is one call's state.
+func execute[T any](ctx context.Context, a attempt[T], opts []Option) (T, error) {
+	cfg, err := resolve(opts)
+	if err != nil {
+		return a.result, err
+	}
+	if cfg.resultClassifier != nil {
+		rc, ok := cfg.resultClassifier.(func(T) (classifier.Classification, bool))
+		if !ok {
+			return a.result, &configError{invalidf("WithResultClassifier",
+				"classifier %T does not take Execute's result type %v", cfg.resultClassifier, reflect.TypeFor[T]())}
+		}
+		a.rc = rc
+	}
+	a.cfg = cfg
+	r := runner[T]{cfg: cfg, att: a}
+	err = r.run(ctx)
+	return r.att.result, err
+}
+
+// runner is one call's state. It stays on the caller's stack: nothing
+// that user code can keep points to it.
 type runner[T any] struct {
-	cfg      *config
-	op       func(context.Context) (T, error)
-	rc       func(T) (classifier.Classification, bool)
-	result   T
-	start    time.Time
-	deadline time.Time // zero: none
-	last     classifier.Classification
-	rejected bool // the last attempt's result was rejected by rc
-	reason   StopReason
-	attempt  *Attempt // made on first use, when there is middleware
+	cfg    *config
+	att    attempt[T]
+	start  time.Time
+	last   classifier.Classification
+	reason StopReason
+
+	// With attempt middleware, the attempt runs from a heap copy of att,
+	// since the middleware may keep the *Attempt it is given.
+	shared    *attempt[T]
+	mwAttempt *Attempt
 }
 
 // run is the breaker stage around the rest of the call.
@@ -83,8 +87,9 @@ func (r *runner[T]) run(ctx context.Context) error {
 	c := r.cfg
 	r.start = c.clock.Now()
 	if c.deadline > 0 {
-		r.deadline = r.start.Add(c.deadline)
+		r.att.deadline = r.start.Add(c.deadline)
 	}
+	r.att.started = r.start
 	br := c.breaker
 	if br == nil {
 		return r.loop(ctx)
@@ -178,71 +183,27 @@ func (r *runner[T]) loop(ctx context.Context) error {
 
 // runAttempt runs attempt n through the attempt middleware, if any.
 func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
-	r.rejected = false
+	var err error
 	if len(r.cfg.middleware) == 0 {
-		return r.once(ctx)
-	}
-	if r.attempt == nil {
-		r.attempt = &Attempt{Operation: r.cfg.operation, run: r.once}
-	}
-	r.attempt.Number = n
-	return r.cfg.handler(ctx, r.attempt)
-}
-
-// once is the timeout stage and the operation.
-func (r *runner[T]) once(ctx context.Context) error {
-	c := r.cfg
-	cut, ok := r.attemptCut()
-	if !ok {
-		return r.call(ctx)
-	}
-	if c.clock == clock.Real {
-		if dl, has := ctx.Deadline(); has && dl.Sub(r.now()) <= cut {
-			// The caller's deadline comes first: no context of ours needed.
-			return r.call(ctx)
+		err = r.att.once(ctx)
+	} else {
+		if r.shared == nil {
+			r.shared = new(attempt[T])
+			*r.shared = r.att
+			r.mwAttempt = &Attempt{Operation: r.cfg.operation, run: r.shared.once}
 		}
-	}
-	actx, cancel := clock.WithTimeoutCause(ctx, c.clock, cut, classifier.ErrAttemptTimeout)
-	defer cancel()
-	err := r.call(actx)
-	if err != nil && ctx.Err() == nil && context.Cause(actx) == classifier.ErrAttemptTimeout &&
-		!errors.Is(err, classifier.ErrAttemptTimeout) {
-		err = &attemptTimeoutError{err}
+		r.mwAttempt.Number = n
+		err = r.cfg.handler(ctx, r.mwAttempt)
+		r.att.result, r.att.rejected, r.att.verdict = r.shared.result, r.shared.rejected, r.shared.verdict
 	}
 	return err
-}
-
-func (r *runner[T]) call(ctx context.Context) error {
-	v, err := r.op(ctx)
-	r.result = v
-	if err == nil && r.rc != nil {
-		if cl, failed := r.rc(v); failed {
-			r.rejected = true
-			r.last = cl
-			return ErrResultRejected
-		}
-	}
-	return err
-}
-
-// attemptCut returns how long the next attempt may run, if it is bounded.
-func (r *runner[T]) attemptCut() (time.Duration, bool) {
-	c := r.cfg
-	if c.deadline == 0 {
-		return c.attemptTimeout, c.attemptTimeout > 0
-	}
-	left := r.deadline.Sub(r.now())
-	if c.attemptTimeout > 0 && c.attemptTimeout < left {
-		return c.attemptTimeout, true
-	}
-	return left, true
 }
 
 func (r *runner[T]) now() time.Time { return r.cfg.clock.Now() }
 
 func (r *runner[T]) classify(err error) classifier.Classification {
-	if r.rejected && errors.Is(err, ErrResultRejected) {
-		return r.last
+	if r.att.rejected && errors.Is(err, ErrResultRejected) {
+		return r.att.verdict
 	}
 	return r.cfg.classifier.Classify(err)
 }
@@ -250,8 +211,8 @@ func (r *runner[T]) classify(err error) classifier.Classification {
 // window is the time the call has left at now.
 func (r *runner[T]) window(ctx context.Context, now time.Time) retry.Window {
 	w := retry.NoDeadline
-	if !r.deadline.IsZero() {
-		w.Deadline = r.deadline.Sub(now)
+	if !r.att.deadline.IsZero() {
+		w.Deadline = r.att.deadline.Sub(now)
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		w.Caller = dl.Sub(now)

@@ -1,0 +1,5 @@
+//go:build !race
+
+package redress_test
+
+const raceEnabled = false
