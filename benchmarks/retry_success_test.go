@@ -41,6 +41,18 @@ func BenchmarkRetrySuccess(b *testing.B) {
 			use(redress.Execute(ctx, succeed, p))
 		}
 	})
+	b.Run("redress/policy-deadline-caller-first", func(b *testing.B) {
+		// The same, called with a context whose own deadline ends before
+		// the policy's: the caller's context already bounds the attempt,
+		// so redress makes none of its own.
+		p := fullPolicy(b, redress.WithDeadline(redress.DefaultDeadline))
+		cctx, cancel := context.WithTimeout(ctx, redress.DefaultDeadline/2)
+		defer cancel()
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(cctx, succeed, p))
+		}
+	})
 	b.Run("redress/no-options", func(b *testing.B) {
 		// The one-off form: default policy, default deadline.
 		b.ReportAllocs()
