@@ -18,10 +18,11 @@
 // The tags of {prefix}.events are, in this order:
 //
 //   - event: the event name (retry, success, permanent_fail, …);
-//   - class: the failure's class, on retry, terminal failure and
-//     circuit_opened events (not on circuit_rejected, which made no attempt);
+//   - class: the failure's class, on retry and circuit_opened events and
+//     on events with a stop reason (terminal failures), except
+//     CIRCUIT_OPEN: a rejected call made no attempt;
 //   - operation: the name given with redress.WithOperation, when there is one;
-//   - stop_reason: on terminal failure events;
+//   - stop_reason: on events with a stop reason;
 //   - circuit_state: the breaker's state, on circuit events;
 //
 // then the tags of WithTags. {prefix}.retry.sleep_seconds has the class and

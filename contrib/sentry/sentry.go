@@ -13,12 +13,13 @@
 //
 //   - retry, circuit_opened, circuit_half_open, circuit_closed: a
 //     breadcrumb of category "redress";
-//   - a terminal failure (an event with a stop reason, circuit_rejected
-//     included) whose reason WithCaptureReasons selects: a captured event,
-//     whose breadcrumbs include the call's retries; by default every
-//     reason but ABORTED (the caller gave up) and SCHEDULED (the retry was
-//     handed back to a job queue);
-//   - any other terminal failure: a breadcrumb;
+//   - a terminal failure (the event that ends a call without success:
+//     permanent_fail, max_attempts_exceeded, deadline_exceeded,
+//     circuit_rejected, …) whose stop reason WithCaptureReasons selects: a
+//     captured event, whose breadcrumbs include the call's retries; by
+//     default every reason but ABORTED (the caller gave up) and SCHEDULED
+//     (the retry was handed back to a job queue);
+//   - any other terminal failure, and any other event: a breadcrumb;
 //   - success: nothing.
 //
 // A captured event carries the call's error (the *redress.StopError and
@@ -123,7 +124,7 @@ func (o *Observer) Observe(ctx context.Context, e redress.Event) {
 	if hub == nil || !hub.Client().IsEnabled() {
 		return
 	}
-	if e.Reason != "" && o.capture(e.Reason) {
+	if terminalFailures[e.Name] && o.capture(e.Reason) {
 		hub.CaptureEventWithHint(o.event(hub.Client(), e), &sentry.EventHint{
 			Context:           ctx,
 			OriginalException: e.Err,
@@ -219,15 +220,29 @@ func data(e redress.Event, withErr bool) map[string]any {
 	return d
 }
 
+// terminalFailures are the events that end a call without success, one
+// per stop reason. Other events may carry a stop reason too (a fallback
+// says which stop it saved the call from) without being one.
+var terminalFailures = map[redress.EventName]bool{
+	redress.EventPermanentFail:              true,
+	redress.EventDeadlineExceeded:           true,
+	redress.EventMaxAttemptsExceeded:        true,
+	redress.EventMaxUnknownAttemptsExceeded: true,
+	redress.EventNoStrategy:                 true,
+	redress.EventBudgetExhausted:            true,
+	redress.EventScheduled:                  true,
+	redress.EventAborted:                    true,
+	redress.EventCircuitRejected:            true,
+}
+
 func level(e redress.Event) sentry.Level {
 	switch e.Name {
 	case redress.EventCircuitOpened, redress.EventCircuitRejected, redress.EventBudgetExhausted:
 		return sentry.LevelWarning
-	case redress.EventRetry, redress.EventScheduled, redress.EventAborted,
-		redress.EventCircuitHalfOpen, redress.EventCircuitClosed:
+	case redress.EventScheduled, redress.EventAborted:
 		return sentry.LevelInfo
 	}
-	if e.Reason != "" {
+	if terminalFailures[e.Name] {
 		return sentry.LevelError
 	}
 	return sentry.LevelInfo

@@ -443,3 +443,34 @@ func TestHint(t *testing.T) {
 		t.Errorf("hint (-want +got):\n%s", diff)
 	}
 }
+
+// TestOtherEventsLeaveBreadcrumbs checks that an event that carries a stop
+// reason without being a terminal failure, such as a fallback that saved
+// the call, leaves a breadcrumb and is not captured.
+func TestOtherEventsLeaveBreadcrumbs(t *testing.T) {
+	hub, rec := newHub(t)
+	redresssentry.New(hub).Observe(context.Background(), redress.Event{
+		Name:      redress.EventName("fallback"),
+		Operation: "users.get",
+		Attempt:   2,
+		Class:     classifier.Transient,
+		Reason:    redress.StopMaxAttempts,
+		Elapsed:   time.Second,
+	})
+	want := []*sentry.Breadcrumb{{
+		Type:     "default",
+		Category: "redress",
+		Message:  "users.get: fallback",
+		Level:    sentry.LevelInfo,
+		Data: map[string]any{
+			"event": "fallback", "operation": "users.get", "attempt": 2, "class": "TRANSIENT",
+			"elapsed": "1s", "stop_reason": "MAX_ATTEMPTS_GLOBAL",
+		},
+	}}
+	if diff := cmp.Diff(want, rec.crumbs()); diff != "" {
+		t.Errorf("breadcrumbs (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]captured(nil), rec.events()); diff != "" {
+		t.Errorf("captured events (-want +got):\n%s", diff)
+	}
+}
