@@ -41,6 +41,12 @@ const (
 	// StopCircuitOpen: the circuit breaker rejected the call; the operation
 	// was not called.
 	StopCircuitOpen StopReason = "CIRCUIT_OPEN"
+	// StopBulkheadFull: the bulkhead (WithBulkhead) had no slot for the
+	// call or for its next attempt, within its maximum wait.
+	StopBulkheadFull StopReason = "BULKHEAD_FULL"
+	// StopThrottled: the client-side throttle (WithThrottle) rejected the
+	// call or its next attempt before it was sent.
+	StopThrottled StopReason = "THROTTLED"
 )
 
 // ErrInvalidConfig is wrapped by every error about invalid options, from
@@ -56,7 +62,8 @@ var ErrResultRejected = errors.New("redress: result classified as a failure")
 // StopError is the error of a call that stopped without success. It wraps
 // the last operation error, so errors.Is and errors.As reach it, and, where
 // the stop had a cause of its own, that too: budget.ErrExhausted for
-// BUDGET_EXHAUSTED, the breaker's rejection for CIRCUIT_OPEN, and the
+// BUDGET_EXHAUSTED, the breaker's rejection for CIRCUIT_OPEN,
+// ErrBulkheadFull for BULKHEAD_FULL, ErrThrottled for THROTTLED, and the
 // caller's context error for ABORTED.
 type StopError struct {
 	// Reason says why the call stopped.

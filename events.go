@@ -13,8 +13,9 @@ import (
 type EventName string
 
 // The events a call can emit. A call emits a retry event before each
-// sleep, and exactly one terminal event: success, or the one that matches
-// its stop reason.
+// sleep, a hedge event for each hedge, and exactly one terminal event:
+// success, or the one that matches its stop reason; a call with a
+// fallback (WithFallback) then emits the fallback event.
 const (
 	EventSuccess                    EventName = "success"
 	EventRetry                      EventName = "retry"
@@ -30,6 +31,10 @@ const (
 	EventCircuitHalfOpen            EventName = "circuit_half_open"
 	EventCircuitClosed              EventName = "circuit_closed"
 	EventCircuitRejected            EventName = "circuit_rejected"
+	EventFallback                   EventName = "fallback"          // the fallback ran; Cause is its error
+	EventHedge                      EventName = "hedge"             // a hedge started (WithHedging)
+	EventBulkheadRejected           EventName = "bulkhead_rejected" // terminal, for StopBulkheadFull
+	EventThrottled                  EventName = "throttled"         // terminal, for StopThrottled
 )
 
 // stopEvents maps a stop reason to its terminal event.
@@ -44,6 +49,8 @@ var stopEvents = map[StopReason]EventName{
 	StopScheduled:           EventScheduled,
 	StopAborted:             EventAborted,
 	StopCircuitOpen:         EventCircuitRejected,
+	StopBulkheadFull:        EventBulkheadRejected,
+	StopThrottled:           EventThrottled,
 }
 
 // Event is what an Observer is told. Fields that do not apply to an event
@@ -74,8 +81,13 @@ type Event struct {
 	// changed to, or the state in which it rejected the call.
 	State breaker.State
 	// Cause is what stopped the call, beyond its reason, or nil: for a
-	// budget that could not decide, the budget's own error.
+	// budget that could not decide, the budget's own error; for a breaker,
+	// bulkhead or throttle that refused the call, its error. For a
+	// fallback event, the fallback's error, nil if it saved the call.
 	Cause error
+	// Hedge is the 1-based number of the hedge, within its attempt, of a
+	// hedge event.
+	Hedge int
 }
 
 // Observer is told about a call's events. Observe is called synchronously

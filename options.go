@@ -49,13 +49,25 @@ type config struct {
 	breaker          CircuitBreaker
 	budget           budget.Budget
 	resultClassifier any // func(T) (classifier.Classification, bool)
+	fallback         any // func(context.Context, error) (T, error)
+	callMiddleware   []CallMiddleware
+	order            []Stage // nil: defaultOrder
+	bulkhead         *Bulkhead
+	throttle         *Throttle
+	hedge            hedgeConfig
+	adaptive         []OutcomeRecorder
 	errs             []error
 
 	// Resolved by finish.
-	retry    *retry.Policy
-	observer Observer // nil when there are no observers
-	handler  Handler  // the attempt middleware around the attempt itself
-	learner  budget.Learner
+	retry         *retry.Policy
+	observer      Observer    // nil when there are no observers
+	handler       Handler     // the attempt middleware around the rest of the attempt; nil without
+	callHandler   CallHandler // the call middleware around the call; nil without
+	learner       budget.Learner
+	callStages    []Stage // configured stages outside the retry loop, outermost first
+	attemptStages []Stage // and inside it
+	mwNext        int     // the attempt stage after StageMiddleware
+	onHeap        bool    // user code can reach the call's runner: see executeOnHeap
 }
 
 func (c *config) invalid(err error) { c.errs = append(c.errs, err) }
@@ -74,6 +86,9 @@ func (c *config) finish() error {
 	if err != nil {
 		c.invalid(err)
 	}
+	if err := c.resolveStages(); err != nil {
+		c.invalid(err)
+	}
 	if len(c.errs) > 0 {
 		return &configError{errors.Join(c.errs...)}
 	}
@@ -85,7 +100,13 @@ func (c *config) finish() error {
 	default:
 		c.observer = Observers(c.observers...)
 	}
-	c.handler = chain(c.middleware)
+	if len(c.middleware) > 0 {
+		c.handler = chain(c.middleware)
+	}
+	if len(c.callMiddleware) > 0 {
+		c.callHandler = chainCall(c.callMiddleware)
+	}
+	c.onHeap = c.handler != nil || c.callHandler != nil
 	c.learner, _ = c.budget.(budget.Learner)
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/budget"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
@@ -61,61 +60,91 @@ func execute[T any](ctx context.Context, a attempt[T], opts []Option) (T, error)
 		}
 		a.rc = rc
 	}
+	var fb func(context.Context, error) (T, error)
+	if cfg.fallback != nil {
+		f, ok := cfg.fallback.(func(context.Context, error) (T, error))
+		if !ok {
+			return a.result, &configError{invalidf("WithFallback",
+				"fallback %T does not return Execute's result type %v", cfg.fallback, reflect.TypeFor[T]())}
+		}
+		fb = f
+	}
 	a.cfg = cfg
-	r := runner[T]{cfg: cfg, att: a}
-	err = r.run(ctx)
+	if cfg.onHeap {
+		return executeOnHeap(ctx, a, fb)
+	}
+	r := runner[T]{cfg: cfg, att: a, fallback: fb}
+	err = r.call(ctx)
 	return r.att.result, err
 }
 
-// runner is one call's state. It stays on the caller's stack: nothing
-// that user code can keep points to it.
-type runner[T any] struct {
-	cfg    *config
-	att    attempt[T]
-	start  time.Time
-	last   classifier.Classification
-	reason StopReason
-
-	// With attempt middleware, the attempt runs from a heap copy of att,
-	// since the middleware may keep the *Attempt it is given.
-	shared    *attempt[T]
-	mwAttempt *Attempt
+// executeOnHeap runs a call whose runner user code can reach: call
+// middleware keeps a *Call that runs it, attempt middleware an *Attempt.
+// It is a function of its own so that the runner of execute, which
+// nothing can reach, stays on the caller's stack.
+func executeOnHeap[T any](ctx context.Context, a attempt[T], fb func(context.Context, error) (T, error)) (T, error) {
+	r := &runner[T]{cfg: a.cfg, att: a, fallback: fb}
+	cfg := a.cfg
+	if cfg.handler != nil {
+		r.mwAttempt = &Attempt{Operation: cfg.operation, run: r.afterMiddleware}
+	}
+	if cfg.callHandler == nil {
+		err := r.call(ctx)
+		return r.att.result, err
+	}
+	c := &Call{Operation: cfg.operation}
+	c.run = func(ctx context.Context) error {
+		if c.ran {
+			return errCallRunTwice
+		}
+		c.ran = true
+		err := r.call(ctx)
+		c.Attempts, c.Hedges, c.StopReason, c.FellBack = r.attempts, r.hedges, r.reason, r.fellBack
+		return err
+	}
+	err := cfg.callHandler(ctx, c)
+	return r.att.result, err
 }
 
-// run is the breaker stage around the rest of the call.
-func (r *runner[T]) run(ctx context.Context) error {
+// runner is one call's state. Unless call or attempt middleware is
+// configured it stays on the caller's stack: nothing that user code can
+// keep points to it.
+type runner[T any] struct {
+	cfg      *config
+	att      attempt[T]
+	fallback func(context.Context, error) (T, error)
+	start    time.Time
+	last     classifier.Classification // the last failure's
+	lastErr  error                     // the last failed attempt's error
+	reason   StopReason                // why the call stopped; "" on success
+
+	n          int  // the number of the attempt running
+	attempts   int  // attempts that reached the operation
+	hedges     int  // hedges started
+	probe      bool // the breaker's ticket is a half-open probe: no hedging
+	classified bool // last holds the running attempt's classification
+	fellBack   bool // the fallback ran
+
+	// An attempt stage that ends the call (a breaker, bulkhead or
+	// throttle inside the retry loop) sets halt to the stop reason and
+	// returns the stage's error.
+	halt StopReason
+
+	mwAttempt *Attempt // with attempt middleware: what it is given
+}
+
+// call runs the fallback around the call stages: see WithOrder.
+func (r *runner[T]) call(ctx context.Context) error {
 	c := r.cfg
 	r.start = c.clock.Now()
 	if c.deadline > 0 {
 		r.att.deadline = r.start.Add(c.deadline)
 	}
 	r.att.started = r.start
-	br := c.breaker
-	if br == nil {
-		return r.loop(ctx)
+	err := r.callStage(ctx, 0)
+	if err != nil && r.fallback != nil && fallbackRuns(r.reason) {
+		return r.fallBack(ctx, err)
 	}
-	ticket, err := br.Allow()
-	r.circuitEvent(ctx, ticket.Transition)
-	if err != nil {
-		return r.rejectedByBreaker(ctx, err)
-	}
-	finished := false
-	defer func() {
-		if !finished { // op panicked: a failure, and the panic goes on unchanged
-			r.circuitEvent(ctx, br.Record(ticket, breaker.Panicked, r.last.Class))
-		}
-	}()
-	err = r.loop(ctx)
-	finished = true
-	outcome, class := breaker.Success, classifier.Unknown
-	switch {
-	case err == nil:
-	case r.reason == StopAborted:
-		outcome = breaker.Cancelled
-	default:
-		outcome, class = breaker.Failure, r.last.Class
-	}
-	r.circuitEvent(ctx, br.Record(ticket, outcome, class))
 	return err
 }
 
@@ -128,22 +157,25 @@ func (r *runner[T]) loop(ctx context.Context) error {
 	var tr retry.Tracker
 	for n := 1; ; n++ {
 		err := r.runAttempt(ctx, n)
+		if r.halt != "" {
+			// An attempt stage refused attempt n: it was not made.
+			return r.stop(ctx, n-1, r.halt, r.lastErr, 0, err, nil)
+		}
 		if err == nil {
-			if c.learner != nil {
-				c.learner.RecordOutcome(true)
-			}
+			r.record(true)
 			if c.observer != nil {
 				r.emit(ctx, Event{Name: EventSuccess, Attempt: n})
 			}
 			return nil
 		}
+		r.lastErr = err
 		// Rule 1: the caller's cancellation is never retried.
 		if ctx.Err() != nil {
 			return r.stop(ctx, n, StopAborted, err, 0, ctx.Err(), nil)
 		}
-		r.last = r.classify(err)
-		if c.learner != nil && r.last.Class.Retryable() {
-			c.learner.RecordOutcome(false)
+		r.last = r.classOf(err)
+		if r.last.Class.Retryable() {
+			r.record(false)
 		}
 		// Rules 2 to 8.
 		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
@@ -181,25 +213,47 @@ func (r *runner[T]) loop(ctx context.Context) error {
 	}
 }
 
-// runAttempt runs attempt n through the attempt middleware, if any.
-func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
-	var err error
-	if len(r.cfg.middleware) == 0 {
-		err = r.att.once(ctx)
-	} else {
-		if r.shared == nil {
-			r.shared = new(attempt[T])
-			*r.shared = r.att
-			r.mwAttempt = &Attempt{Operation: r.cfg.operation, run: r.shared.once}
-		}
-		r.mwAttempt.Number = n
-		err = r.cfg.handler(ctx, r.mwAttempt)
-		r.att.result, r.att.rejected, r.att.verdict = r.shared.result, r.shared.rejected, r.shared.verdict
+// record tells the budget and the adaptive strategies (WithAdaptive) of an
+// attempt's outcome.
+func (r *runner[T]) record(success bool) {
+	c := r.cfg
+	if c.learner != nil {
+		c.learner.RecordOutcome(success)
 	}
-	return err
+	for _, a := range c.adaptive {
+		a.Record(success)
+	}
+}
+
+// runAttempt runs attempt n through the attempt stages, if any.
+func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
+	r.n = n
+	r.classified = false
+	if len(r.cfg.attemptStages) == 0 {
+		return r.innermost(ctx)
+	}
+	return r.attemptStage(ctx, 0)
+}
+
+// innermost runs the attempt itself: hedged, or once.
+func (r *runner[T]) innermost(ctx context.Context) error {
+	if r.cfg.hedge.max > 0 && !r.probe {
+		return r.hedged(ctx)
+	}
+	r.attempts++
+	return r.att.once(ctx)
 }
 
 func (r *runner[T]) now() time.Time { return r.cfg.clock.Now() }
+
+// classOf classifies the running attempt's error, once.
+func (r *runner[T]) classOf(err error) classifier.Classification {
+	if !r.classified {
+		r.last = r.classify(err)
+		r.classified = true
+	}
+	return r.last
+}
 
 func (r *runner[T]) classify(err error) classifier.Classification {
 	if r.att.rejected && errors.Is(err, ErrResultRejected) {
@@ -234,8 +288,12 @@ func (r *runner[T]) stop(ctx context.Context, n int, reason StopReason, err erro
 		cause:     cause,
 	}
 	if r.cfg.observer != nil {
-		r.emit(ctx, Event{Name: stopEvents[reason], Attempt: n, Sleep: next, Class: r.last.Class,
-			RetryAfter: r.last.RetryAfter, Err: se, Reason: reason, Cause: eventCause})
+		e := Event{Name: stopEvents[reason], Attempt: n, Sleep: next, Class: r.last.Class,
+			RetryAfter: r.last.RetryAfter, Err: se, Reason: reason, Cause: eventCause}
+		if reason == StopCircuitOpen {
+			e.State = rejectedIn(cause)
+		}
+		r.emit(ctx, e)
 	}
 	return se
 }

@@ -8,17 +8,18 @@ import (
 // SlogObserver returns an observer that logs every event to l with
 // structured attributes, at these levels:
 //
-//   - Debug: success, circuit_rejected (it can repeat at the call rate
-//     while a breaker is open);
+//   - Debug: success, hedge, and the rejections circuit_rejected,
+//     bulkhead_rejected and throttled (they can repeat at the call rate
+//     while a dependency is down or overloaded);
 //   - Info: retry, scheduled, aborted (the caller gave up: not the
-//     dependency's fault), circuit_half_open, circuit_closed;
+//     dependency's fault), fallback, circuit_half_open, circuit_closed;
 //   - Warn: every other terminal failure (permanent_fail,
 //     max_attempts_exceeded, deadline_exceeded, budget_exhausted, …) and
 //     circuit_opened.
 //
 // The message is "redress: " and the event name. Attributes are event,
 // operation, attempt, class, sleep, retry_after, elapsed, stop_reason,
-// circuit_state and error, each only where it applies. The call's ctx is
+// circuit_state, error, hedge and cause, each only where it applies. The call's ctx is
 // passed to the handler, so handlers that read trace IDs from it work. A
 // nil l means slog.Default().
 func SlogObserver(l *slog.Logger) Observer {
@@ -36,7 +37,7 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 	if !l.Enabled(ctx, level) {
 		return
 	}
-	attrs := make([]slog.Attr, 0, 10)
+	attrs := make([]slog.Attr, 0, 12)
 	attrs = append(attrs, slog.String("event", string(e.Name)))
 	if e.Operation != "" {
 		attrs = append(attrs, slog.String("operation", e.Operation))
@@ -63,6 +64,9 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 	if e.Err != nil {
 		attrs = append(attrs, slog.String("error", e.Err.Error()))
 	}
+	if e.Hedge > 0 {
+		attrs = append(attrs, slog.Int("hedge", e.Hedge))
+	}
 	if e.Cause != nil {
 		attrs = append(attrs, slog.String("cause", e.Cause.Error()))
 	}
@@ -71,9 +75,9 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 
 func eventLevel(n EventName) slog.Level {
 	switch n {
-	case EventSuccess, EventCircuitRejected:
+	case EventSuccess, EventCircuitRejected, EventHedge, EventBulkheadRejected, EventThrottled:
 		return slog.LevelDebug
-	case EventRetry, EventScheduled, EventAborted, EventCircuitHalfOpen, EventCircuitClosed:
+	case EventRetry, EventScheduled, EventAborted, EventCircuitHalfOpen, EventCircuitClosed, EventFallback:
 		return slog.LevelInfo
 	}
 	return slog.LevelWarn

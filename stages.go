@@ -79,6 +79,80 @@ func errOf(v any) error {
 	return nil
 }
 
+// breakerCall is the breaker stage outside the retry loop: asked once per
+// call, told the call's one outcome.
+func (r *runner[T]) breakerCall(ctx context.Context, next int) error {
+	br := r.cfg.breaker
+	ticket, err := br.Allow()
+	r.circuitEvent(ctx, ticket.Transition)
+	if err != nil {
+		return r.reject(ctx, StopCircuitOpen, err)
+	}
+	r.probe = ticket.Probe
+	finished := false
+	defer func() {
+		if !finished { // op panicked: a failure, and the panic goes on unchanged
+			r.circuitEvent(ctx, br.Record(ticket, breaker.Panicked, r.last.Class))
+		}
+	}()
+	err = r.callStage(ctx, next)
+	finished = true
+	outcome, class := breaker.Success, classifier.Unknown
+	switch {
+	case err == nil:
+	case notTheDependency(r.reason):
+		outcome = breaker.Cancelled
+	default:
+		outcome, class = breaker.Failure, r.last.Class
+	}
+	r.circuitEvent(ctx, br.Record(ticket, outcome, class))
+	return err
+}
+
+// breakerAttempt is the breaker stage inside the retry loop: asked before
+// every attempt and told each attempt's outcome. A rejection ends the
+// call with StopCircuitOpen: retrying into an open breaker only waits.
+func (r *runner[T]) breakerAttempt(ctx context.Context, next int) error {
+	br := r.cfg.breaker
+	ticket, err := br.Allow()
+	r.circuitEvent(ctx, ticket.Transition)
+	if err != nil {
+		r.halt = StopCircuitOpen
+		return err
+	}
+	r.probe = ticket.Probe
+	finished := false
+	defer func() {
+		if !finished {
+			r.circuitEvent(ctx, br.Record(ticket, breaker.Panicked, r.last.Class))
+		}
+	}()
+	err = r.attemptStage(ctx, next)
+	finished = true
+	outcome, class := breaker.Success, classifier.Unknown
+	switch {
+	case err == nil:
+	case r.halt != "" || ctx.Err() != nil:
+		// Refused by an inner stage, or cancelled by the caller.
+		outcome = breaker.Cancelled
+	default:
+		outcome, class = breaker.Failure, r.classOf(err).Class
+	}
+	r.circuitEvent(ctx, br.Record(ticket, outcome, class))
+	return err
+}
+
+// notTheDependency reports whether a call that stopped for reason tells
+// nothing about the dependency's health: the caller gave up, or a stage
+// of ours refused to send the call.
+func notTheDependency(reason StopReason) bool {
+	switch reason {
+	case StopAborted, StopCircuitOpen, StopBulkheadFull, StopThrottled:
+		return true
+	}
+	return false
+}
+
 // circuitEvent tells the observer of a change of the breaker's state.
 func (r *runner[T]) circuitEvent(ctx context.Context, t breaker.Transition) {
 	if !t.Changed() || r.cfg.observer == nil {
@@ -98,16 +172,17 @@ func (r *runner[T]) circuitEvent(ctx context.Context, t breaker.Transition) {
 	r.emit(ctx, Event{Name: name, State: t.To, Class: r.last.Class})
 }
 
-// rejectedByBreaker ends a call the breaker did not let through.
-func (r *runner[T]) rejectedByBreaker(ctx context.Context, err error) error {
-	state := breaker.Open
+// reject ends a call that a stage outside the retry loop did not let
+// through: no attempt was made.
+func (r *runner[T]) reject(ctx context.Context, reason StopReason, cause error) error {
+	return r.stop(ctx, 0, reason, nil, 0, cause, cause)
+}
+
+// rejectedIn returns the state in which a breaker rejected a call.
+func rejectedIn(err error) breaker.State {
 	var oe *breaker.OpenError
 	if errors.As(err, &oe) {
-		state = oe.State
+		return oe.State
 	}
-	se := &StopError{Reason: StopCircuitOpen, Operation: r.cfg.operation, cause: err}
-	if r.cfg.observer != nil {
-		r.emit(ctx, Event{Name: EventCircuitRejected, Err: se, Reason: StopCircuitOpen, State: state, Cause: err})
-	}
-	return se
+	return breaker.Open
 }
