@@ -1,11 +1,8 @@
-// Package redresstest helps test code that uses redress: fake clocks that
-// make every sleep and timeout deterministic, and strategies with exact
-// delays. Everything in it is safe for concurrent use and uses no real
-// time.
 package redresstest
 
 import (
 	"container/heap"
+	"context"
 	"sync"
 	"time"
 
@@ -31,7 +28,7 @@ import (
 // A Clock is safe for concurrent use.
 type Clock struct {
 	mu      sync.Mutex
-	cond    *sync.Cond // signalled when a sleeper arrives
+	arrived chan struct{} // closed when a sleeper arrives; nil while no one waits
 	now     time.Time
 	auto    bool
 	timers  timerHeap
@@ -45,9 +42,7 @@ var _ clock.Clock = (*Clock)(nil)
 // NewClock returns a fake clock set to start that moves only when Advance
 // is called.
 func NewClock(start time.Time) *Clock {
-	c := &Clock{now: start}
-	c.cond = sync.NewCond(&c.mu)
-	return c
+	return &Clock{now: start}
 }
 
 // NewAutoClock returns a fake clock set to start on which every sleep
@@ -83,14 +78,87 @@ func (c *Clock) Sleepers() int {
 
 // WaitForSleepers blocks until at least n sleeps are pending, so that a
 // test advances the clock only once the code under test is asleep. It
-// waits forever if no one goes to sleep; use it from the test goroutine
-// while the code under test runs in another.
+// waits forever if no one goes to sleep; WaitForSleepersContext gives up
+// when its context ends. Use it from the test goroutine while the code
+// under test runs in another.
 func (c *Clock) WaitForSleepers(n int) {
+	_ = c.WaitForSleepersContext(context.Background(), n)
+}
+
+// WaitForSleepersContext is WaitForSleepers that gives up when ctx ends:
+// it returns nil once at least n sleeps are pending, or context.Cause(ctx)
+// if ctx ends first. Give it a context with a real-time timeout (or the
+// test's own context, t.Context()) so that a test whose code never goes to
+// sleep fails with an error instead of hanging until the test binary's
+// timeout. It sleeps on nothing itself.
+func (c *Clock) WaitForSleepersContext(ctx context.Context, n int) error {
+	for {
+		c.mu.Lock()
+		if c.waiting >= n {
+			c.mu.Unlock()
+			return nil
+		}
+		if c.arrived == nil {
+			c.arrived = make(chan struct{})
+		}
+		arrived := c.arrived
+		c.mu.Unlock()
+		select {
+		case <-arrived:
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
+	}
+}
+
+// UntilNext returns how long until the next pending timer fires (a sleep
+// or an AfterFunc) and true, or 0 and false when no timer is pending. A
+// test can check what the code under test is waiting for before it moves
+// the clock.
+func (c *Clock) UntilNext() (time.Duration, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	for c.waiting < n {
-		c.cond.Wait()
+	if len(c.timers) == 0 {
+		return 0, false
 	}
+	return max(c.timers[0].when.Sub(c.now), 0), true
+}
+
+// AdvanceToNext moves the clock to the time of the next pending timer and
+// fires every timer due then, as Advance does. It returns how far the
+// clock moved: 0 when no timer is pending or the next one is already due.
+func (c *Clock) AdvanceToNext() time.Duration {
+	c.mu.Lock()
+	if len(c.timers) == 0 {
+		c.mu.Unlock()
+		return 0
+	}
+	d := max(c.timers[0].when.Sub(c.now), 0)
+	c.advanceLocked(c.timers[0].when) // releases c.mu
+	return d
+}
+
+// WakeSleepers moves the clock to the time at which the last sleep now
+// pending ends, firing in order every timer due by then, so that every
+// goroutine now asleep on the clock wakes. It returns how far the clock
+// moved, 0 when no sleep is pending. Sleeps that begin after it is called
+// are woken only if they end by that time; to drive code that sleeps again
+// and again, loop on WaitForSleepersContext and WakeSleepers.
+func (c *Clock) WakeSleepers() time.Duration {
+	c.mu.Lock()
+	start := c.now
+	until := start
+	for _, t := range c.timers {
+		if t.fn == nil && t.when.After(until) {
+			until = t.when
+		}
+	}
+	if c.waiting == 0 {
+		c.mu.Unlock()
+		return 0
+	}
+	c.advanceLocked(until) // releases c.mu
+	return until.Sub(start)
 }
 
 // Advance moves the clock forward by d, firing in order every timer whose
@@ -136,7 +204,10 @@ func (c *Clock) NewTimer(d time.Duration) clock.Timer {
 	c.sleeps = append(c.sleeps, d)
 	c.addLocked(t, d)
 	c.waiting++
-	c.cond.Broadcast()
+	if c.arrived != nil {
+		close(c.arrived) // wake WaitForSleepers
+		c.arrived = nil
+	}
 	if c.auto {
 		c.advanceLocked(t.when)
 		return t

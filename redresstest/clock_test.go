@@ -1,6 +1,8 @@
 package redresstest_test
 
 import (
+	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -10,7 +12,6 @@ import (
 	"github.com/redress-go/redress/redresstest"
 )
 
-var epoch = time.Unix(0, 0)
 
 func TestClockAdvanceFiresTimersInOrder(t *testing.T) {
 	clk := redresstest.NewClock(epoch)
@@ -163,5 +164,123 @@ func TestSequence(t *testing.T) {
 				t.Errorf("delays (-want +got):\n%s", diff)
 			}
 		})
+	}
+}
+
+func TestWaitForSleepersContext(t *testing.T) {
+	clk := redresstest.NewClock(epoch)
+	ctx, cancel := context.WithCancelCause(context.Background())
+	errGaveUp := errors.New("gave up")
+	cancel(errGaveUp)
+	if err := clk.WaitForSleepersContext(ctx, 1); !errors.Is(err, errGaveUp) {
+		t.Errorf("with no sleeper and a done context: err = %v, want %v", err, errGaveUp)
+	}
+	if err := clk.WaitForSleepersContext(ctx, 0); err != nil {
+		t.Errorf("waiting for 0 sleepers: err = %v, want nil", err)
+	}
+
+	woke := make(chan struct{})
+	go func() {
+		<-clk.NewTimer(time.Second).C()
+		close(woke)
+	}()
+	if err := clk.WaitForSleepersContext(t.Context(), 1); err != nil {
+		t.Fatalf("with a sleeper: err = %v, want nil", err)
+	}
+	// A sleeper is pending, so even a done context reports success.
+	if err := clk.WaitForSleepersContext(ctx, 1); err != nil {
+		t.Errorf("with a sleeper and a done context: err = %v, want nil", err)
+	}
+	clk.Advance(time.Second)
+	<-woke
+}
+
+func TestWaitForSleepersContextWakesOnLaterSleeper(t *testing.T) {
+	clk := redresstest.NewClock(epoch)
+	waited := make(chan error)
+	go func() { waited <- clk.WaitForSleepersContext(t.Context(), 2) }()
+	first := clk.NewTimer(time.Second)
+	select {
+	case err := <-waited:
+		t.Fatalf("returned %v with one sleeper of two", err)
+	default:
+	}
+	second := clk.NewTimer(time.Second)
+	if err := <-waited; err != nil {
+		t.Errorf("err = %v, want nil", err)
+	}
+	first.Stop()
+	second.Stop()
+}
+
+func TestUntilNextAndAdvanceToNext(t *testing.T) {
+	clk := redresstest.NewClock(epoch)
+	if d, ok := clk.UntilNext(); ok || d != 0 {
+		t.Errorf("UntilNext() with no timer = %v, %v; want 0, false", d, ok)
+	}
+	if d := clk.AdvanceToNext(); d != 0 {
+		t.Errorf("AdvanceToNext() with no timer = %v, want 0", d)
+	}
+	var fired []string
+	clk.AfterFunc(3*time.Second, func() { fired = append(fired, "3s") })
+	clk.AfterFunc(time.Second, func() { fired = append(fired, "1s") })
+	sleep := clk.NewTimer(2 * time.Second)
+
+	type step struct {
+		Until  time.Duration
+		Moved  time.Duration
+		Fired  []string
+		Woke   bool
+		Offset time.Duration
+	}
+	var got []step
+	for range 3 {
+		until, _ := clk.UntilNext()
+		moved := clk.AdvanceToNext()
+		woke := false
+		select {
+		case <-sleep.C():
+			woke = true
+		default:
+		}
+		got = append(got, step{until, moved, append([]string(nil), fired...), woke, clk.Now().Sub(epoch)})
+	}
+	want := []step{
+		{Until: time.Second, Moved: time.Second, Fired: []string{"1s"}, Offset: time.Second},
+		{Until: time.Second, Moved: time.Second, Fired: []string{"1s"}, Woke: true, Offset: 2 * time.Second},
+		{Until: time.Second, Moved: time.Second, Fired: []string{"1s", "3s"}, Offset: 3 * time.Second},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("steps (-want +got):\n%s", diff)
+	}
+}
+
+func TestWakeSleepers(t *testing.T) {
+	clk := redresstest.NewClock(epoch)
+	if d := clk.WakeSleepers(); d != 0 {
+		t.Errorf("WakeSleepers() with no sleeper = %v, want 0", d)
+	}
+	late := false
+	clk.AfterFunc(time.Hour, func() { late = true })
+	a := clk.NewTimer(time.Second)
+	b := clk.NewTimer(3 * time.Second)
+	if d := clk.WakeSleepers(); d != 3*time.Second {
+		t.Errorf("WakeSleepers() = %v, want 3s", d)
+	}
+	for i, tm := range []interface{ C() <-chan time.Time }{a, b} {
+		select {
+		case <-tm.C():
+		default:
+			t.Errorf("sleeper %d still asleep", i)
+		}
+	}
+	if late {
+		t.Error("an AfterFunc due after the last sleep fired")
+	}
+	if got := clk.Sleepers(); got != 0 {
+		t.Errorf("Sleepers() = %d, want 0", got)
+	}
+	if got, want := clk.Now(), epoch.Add(3*time.Second); !got.Equal(want) {
+		t.Errorf("Now() = %v, want %v", got, want)
 	}
 }
