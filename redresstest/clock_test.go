@@ -12,7 +12,6 @@ import (
 	"github.com/redress-go/redress/redresstest"
 )
 
-
 func TestClockAdvanceFiresTimersInOrder(t *testing.T) {
 	clk := redresstest.NewClock(epoch)
 	var got []string
