@@ -64,7 +64,9 @@ func TestFallbackGetsTheFinalError(t *testing.T) {
 
 func TestFallbackErrorIsReturned(t *testing.T) {
 	rec := &events{}
-	fb := func(_ context.Context, err error) (string, error) { return "stale", fmt.Errorf("no cache either: %w", err) }
+	fb := func(_ context.Context, err error) (string, error) {
+		return "stale", fmt.Errorf("no cache either: %w", err)
+	}
 	got, err := redress.Execute(context.Background(), func(context.Context) (string, error) { return "", errPermanent },
 		redress.WithFallback(fb), redress.WithObserver(rec))
 	if got != "stale" || !errors.Is(err, errPermanent) {
