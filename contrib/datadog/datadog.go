@@ -19,8 +19,9 @@
 //
 //   - event: the event name (retry, success, permanent_fail, …);
 //   - class: the failure's class, on retry and circuit_opened events and
-//     on events with a stop reason (terminal failures), except
-//     CIRCUIT_OPEN: a rejected call made no attempt;
+//     on events with a stop reason (terminal failures) after at least one
+//     attempt: not on a call that a breaker, bulkhead or throttle refused
+//     at once;
 //   - operation: the name given with redress.WithOperation, when there is one;
 //   - stop_reason: on events with a stop reason;
 //   - circuit_state: the breaker's state, on circuit events;
@@ -176,17 +177,15 @@ func (o *Observer) Observe(_ context.Context, e redress.Event) {
 	}
 }
 
-// hasClass reports whether e is about a classified failure: a retry, a
-// terminal failure after at least one attempt, or the failure that opened
-// the breaker.
+// hasClass reports whether e is about a classified failure: a retry, the
+// failure that opened the breaker, or a stop after at least one attempt
+// (a call that a breaker, bulkhead or throttle refused at once has none).
 func hasClass(e redress.Event) bool {
-	switch {
-	case e.Name == redress.EventRetry, e.Name == redress.EventCircuitOpened:
+	switch e.Name {
+	case redress.EventRetry, redress.EventCircuitOpened:
 		return true
-	case e.Reason == "", e.Reason == redress.StopCircuitOpen:
-		return false
 	}
-	return true
+	return e.Reason != "" && e.Attempt > 0
 }
 
 func isCircuit(n redress.EventName) bool {

@@ -70,6 +70,15 @@ func deadlineExceeded(opts ...redress.Option) {
 	_ = redress.Do(context.Background(), failing(classifier.MarkRateLimited(errUpstream, 2*time.Second)), opts...)
 }
 
+// permanentFailureWithFallback fails once with PERMANENT, and a fallback
+// saves the call.
+func permanentFailureWithFallback(opts ...redress.Option) {
+	opts = append(opts, redress.WithFallback(func(context.Context, error) (struct{}, error) {
+		return struct{}{}, nil
+	}))
+	_ = redress.Do(context.Background(), failing(classifier.MarkPermanent(errUpstream)), opts...)
+}
+
 // TestObserverSendsPackets runs scripted calls through a real DogStatsD
 // client and asserts the exact lines a UDP listener on loopback receives.
 func TestObserverSendsPackets(t *testing.T) {
@@ -108,6 +117,15 @@ func TestObserverSendsPackets(t *testing.T) {
 				"redress.events:1|c|#event:max_attempts_exceeded,class:TRANSIENT,operation:users.get,stop_reason:MAX_ATTEMPTS_GLOBAL",
 				"redress.events:1|c|#event:circuit_opened,class:TRANSIENT,operation:users.get,circuit_state:open",
 				"redress.events:1|c|#event:circuit_rejected,operation:users.get,stop_reason:CIRCUIT_OPEN,circuit_state:open",
+			},
+		},
+		{
+			name: "fallback",
+			give: permanentFailureWithFallback,
+			op:   "users.get",
+			want: []string{
+				"redress.events:1|c|#event:permanent_fail,class:PERMANENT,operation:users.get,stop_reason:NON_RETRYABLE_CLASS",
+				"redress.events:1|c|#event:fallback,class:PERMANENT,operation:users.get,stop_reason:NON_RETRYABLE_CLASS",
 			},
 		},
 		{
@@ -256,6 +274,52 @@ func TestTagsAreNotReused(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, c.tags); diff != "" {
 		t.Errorf("tags (-want +got):\n%s", diff)
+	}
+}
+
+// TestEventTags gives the observer events that the scripted calls do not
+// make, and asserts the tags of the one count each sends.
+func TestEventTags(t *testing.T) {
+	tests := []struct {
+		name string
+		give redress.Event
+		want []string
+	}{
+		{
+			name: "hedge",
+			give: redress.Event{Name: redress.EventHedge, Operation: "a", Attempt: 1, Hedge: 1},
+			want: []string{"event:hedge", "operation:a"},
+		},
+		{
+			name: "refused before any attempt",
+			give: redress.Event{Name: redress.EventBulkheadRejected, Operation: "a", Reason: redress.StopBulkheadFull},
+			want: []string{"event:bulkhead_rejected", "operation:a", "stop_reason:BULKHEAD_FULL"},
+		},
+		{
+			name: "refused after attempts",
+			give: redress.Event{Name: redress.EventThrottled, Operation: "a", Attempt: 2,
+				Class: classifier.ServerError, Reason: redress.StopThrottled},
+			want: []string{"event:throttled", "class:SERVER_ERROR", "operation:a", "stop_reason:THROTTLED"},
+		},
+		{
+			name: "half open",
+			give: redress.Event{Name: redress.EventCircuitHalfOpen, Operation: "a", State: breaker.HalfOpen},
+			want: []string{"event:circuit_half_open", "operation:a", "circuit_state:half_open"},
+		},
+		{
+			name: "closed",
+			give: redress.Event{Name: redress.EventCircuitClosed, State: breaker.Closed},
+			want: []string{"event:circuit_closed", "circuit_state:closed"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &recordingClient{}
+			datadog.New(c).Observe(context.Background(), tt.give)
+			if diff := cmp.Diff([][]string{tt.want}, c.tags); diff != "" {
+				t.Errorf("tags (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
 

@@ -15,11 +15,12 @@
 //     breadcrumb of category "redress";
 //   - a terminal failure (the event that ends a call without success:
 //     permanent_fail, max_attempts_exceeded, deadline_exceeded,
-//     circuit_rejected, …) whose stop reason WithCaptureReasons selects: a
+//     circuit_rejected, throttled, …) whose stop reason WithCaptureReasons selects: a
 //     captured event, whose breadcrumbs include the call's retries; by
 //     default every reason but ABORTED (the caller gave up) and SCHEDULED
 //     (the retry was handed back to a job queue);
-//   - any other terminal failure, and any other event: a breadcrumb;
+//   - any other terminal failure, and any other event (fallback, hedge):
+//     a breadcrumb;
 //   - success: nothing.
 //
 // A captured event carries the call's error (the *redress.StopError and
@@ -28,9 +29,9 @@
 // the event (attempts, elapsed, …) and the fingerprint
 // ["redress", operation, stop_reason, class], so that Sentry makes one
 // issue per operation and way of failing rather than one per error text.
-// Its level is warning for CIRCUIT_OPEN and BUDGET_EXHAUSTED (redress
-// shedding load, as designed), info for ABORTED and SCHEDULED, and error
-// for the rest. A BeforeSend hook on the client can change any of this.
+// Its level is warning for CIRCUIT_OPEN, BUDGET_EXHAUSTED, BULKHEAD_FULL
+// and THROTTLED (redress shedding load, as designed), info for ABORTED and
+// SCHEDULED, and error for the rest. A BeforeSend hook on the client can change any of this.
 //
 // The hub is the one in the call's context (sentry.GetHubFromContext, as
 // set by sentry-go's HTTP integrations), else the hub given to New, else
@@ -195,6 +196,9 @@ func data(e redress.Event, withErr bool) map[string]any {
 	if e.Attempt > 0 {
 		d["attempt"] = e.Attempt
 	}
+	if e.Hedge > 0 {
+		d["hedge"] = e.Hedge
+	}
 	if hasClass(e) {
 		d["class"] = e.Class.String()
 	}
@@ -233,32 +237,38 @@ var terminalFailures = map[redress.EventName]bool{
 	redress.EventScheduled:                  true,
 	redress.EventAborted:                    true,
 	redress.EventCircuitRejected:            true,
+	redress.EventBulkheadRejected:           true,
+	redress.EventThrottled:                  true,
 }
 
+// level is warning where redress sheds load or a breaker opens, info where
+// the caller or a job queue asked for the stop, error where the
+// dependency failed, and info for everything else.
 func level(e redress.Event) sentry.Level {
-	switch e.Name {
-	case redress.EventCircuitOpened, redress.EventCircuitRejected, redress.EventBudgetExhausted:
+	if e.Name == redress.EventCircuitOpened {
 		return sentry.LevelWarning
-	case redress.EventScheduled, redress.EventAborted:
+	}
+	if !terminalFailures[e.Name] {
 		return sentry.LevelInfo
 	}
-	if terminalFailures[e.Name] {
-		return sentry.LevelError
+	switch e.Reason {
+	case redress.StopCircuitOpen, redress.StopBudgetExhausted, redress.StopBulkheadFull, redress.StopThrottled:
+		return sentry.LevelWarning
+	case redress.StopAborted, redress.StopScheduled:
+		return sentry.LevelInfo
 	}
-	return sentry.LevelInfo
+	return sentry.LevelError
 }
 
-// hasClass reports whether e is about a classified failure: a retry, a
-// terminal failure after at least one attempt, or the failure that opened
-// the breaker.
+// hasClass reports whether e is about a classified failure: a retry, the
+// failure that opened the breaker, or a stop after at least one attempt
+// (a call that a breaker, bulkhead or throttle refused at once has none).
 func hasClass(e redress.Event) bool {
-	switch {
-	case e.Name == redress.EventRetry, e.Name == redress.EventCircuitOpened:
+	switch e.Name {
+	case redress.EventRetry, redress.EventCircuitOpened:
 		return true
-	case e.Reason == "", e.Reason == redress.StopCircuitOpen:
-		return false
 	}
-	return true
+	return e.Reason != "" && e.Attempt > 0
 }
 
 func isCircuit(n redress.EventName) bool {

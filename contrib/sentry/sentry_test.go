@@ -83,6 +83,14 @@ func abortedThenPermanent(ctx context.Context, opts ...redress.Option) {
 	permanentFailure(ctx, opts...)
 }
 
+// permanentFailureWithFallback fails once with PERMANENT, and a fallback
+// saves the call.
+func permanentFailureWithFallback(ctx context.Context, opts ...redress.Option) {
+	permanentFailure(ctx, append(opts, redress.WithFallback(func(context.Context, error) (struct{}, error) {
+		return struct{}{}, nil
+	}))...)
+}
+
 // recorder is a Sentry client whose transport keeps the events sent and
 // whose BeforeBreadcrumb hook keeps the breadcrumbs added.
 type recorder struct {
@@ -237,6 +245,22 @@ func TestObserver(t *testing.T) {
 		{
 			name:       "permanent failure",
 			give:       permanentFailure,
+			wantEvents: []captured{permanentEvent},
+		},
+		{
+			name: "fallback",
+			give: permanentFailureWithFallback,
+			wantBreadcrumbs: []*sentry.Breadcrumb{{
+				Type:     "default",
+				Category: "redress",
+				Message:  "users.get: fallback",
+				Level:    sentry.LevelInfo,
+				Data: map[string]any{
+					"event": "fallback", "operation": "users.get", "attempt": 1, "class": "PERMANENT",
+					"elapsed": "0s", "stop_reason": "NON_RETRYABLE_CLASS",
+					"error": "redress: users.get: NON_RETRYABLE_CLASS after 1 attempt: last error (PERMANENT): upstream failed",
+				},
+			}},
 			wantEvents: []captured{permanentEvent},
 		},
 		{
@@ -444,33 +468,82 @@ func TestHint(t *testing.T) {
 	}
 }
 
-// TestOtherEventsLeaveBreadcrumbs checks that an event that carries a stop
-// reason without being a terminal failure, such as a fallback that saved
-// the call, leaves a breadcrumb and is not captured.
-func TestOtherEventsLeaveBreadcrumbs(t *testing.T) {
-	hub, rec := newHub(t)
-	redresssentry.New(hub).Observe(context.Background(), redress.Event{
-		Name:      redress.EventName("fallback"),
-		Operation: "users.get",
-		Attempt:   2,
-		Class:     classifier.Transient,
-		Reason:    redress.StopMaxAttempts,
-		Elapsed:   time.Second,
-	})
-	want := []*sentry.Breadcrumb{{
-		Type:     "default",
-		Category: "redress",
-		Message:  "users.get: fallback",
-		Level:    sentry.LevelInfo,
-		Data: map[string]any{
-			"event": "fallback", "operation": "users.get", "attempt": 2, "class": "TRANSIENT",
-			"elapsed": "1s", "stop_reason": "MAX_ATTEMPTS_GLOBAL",
+// TestEvents gives the observer events that the scripted calls do not
+// make, and asserts what it records of each.
+func TestEvents(t *testing.T) {
+	tests := []struct {
+		name            string
+		give            redress.Event
+		wantBreadcrumbs []*sentry.Breadcrumb
+		wantEvents      []captured
+	}{
+		{
+			name: "hedge",
+			give: redress.Event{Name: redress.EventHedge, Operation: "a", Attempt: 1, Hedge: 2, Elapsed: time.Second},
+			wantBreadcrumbs: []*sentry.Breadcrumb{{
+				Type: "default", Category: "redress", Message: "a: hedge", Level: sentry.LevelInfo,
+				Data: map[string]any{"event": "hedge", "operation": "a", "attempt": 1, "hedge": 2, "elapsed": "1s"},
+			}},
 		},
-	}}
-	if diff := cmp.Diff(want, rec.crumbs()); diff != "" {
-		t.Errorf("breadcrumbs (-want +got):\n%s", diff)
+		{
+			name: "half open",
+			give: redress.Event{Name: redress.EventCircuitHalfOpen, State: breaker.HalfOpen},
+			wantBreadcrumbs: []*sentry.Breadcrumb{{
+				Type: "default", Category: "redress", Message: "circuit_half_open", Level: sentry.LevelInfo,
+				Data: map[string]any{"event": "circuit_half_open", "elapsed": "0s", "circuit_state": "half_open"},
+			}},
+		},
+		{
+			name: "refused before any attempt",
+			give: redress.Event{Name: redress.EventBulkheadRejected, Operation: "a", Reason: redress.StopBulkheadFull,
+				Elapsed: 2 * time.Millisecond},
+			wantEvents: []captured{{
+				Level:       sentry.LevelWarning,
+				Message:     "redress: a: bulkhead_rejected",
+				Tags:        map[string]string{"operation": "a", "stop_reason": "BULKHEAD_FULL"},
+				Context:     map[string]any{"event": "bulkhead_rejected", "operation": "a", "elapsed": "2ms", "stop_reason": "BULKHEAD_FULL"},
+				Fingerprint: []string{"redress", "a", "BULKHEAD_FULL", ""},
+			}},
+		},
+		{
+			name: "refused after attempts",
+			give: redress.Event{Name: redress.EventThrottled, Attempt: 2, Class: classifier.RateLimit,
+				RetryAfter: 3 * time.Second, Reason: redress.StopThrottled, Cause: errUpstream},
+			wantEvents: []captured{{
+				Level:   sentry.LevelWarning,
+				Message: "redress: throttled",
+				Tags:    map[string]string{"class": "RATE_LIMIT", "stop_reason": "THROTTLED"},
+				Context: map[string]any{"event": "throttled", "attempt": 2, "class": "RATE_LIMIT",
+					"retry_after": "3s", "elapsed": "0s", "stop_reason": "THROTTLED", "cause": valUpstream},
+				Fingerprint: []string{"redress", "", "THROTTLED", "RATE_LIMIT"},
+			}},
+		},
+		{
+			// An event with a stop reason that is not a terminal failure.
+			name: "fallback that failed",
+			give: redress.Event{Name: redress.EventFallback, Operation: "a", Attempt: 2, Class: classifier.Transient,
+				Reason: redress.StopMaxAttempts, Cause: errUpstream},
+			wantBreadcrumbs: []*sentry.Breadcrumb{{
+				Type: "default", Category: "redress", Message: "a: fallback", Level: sentry.LevelInfo,
+				Data: map[string]any{"event": "fallback", "operation": "a", "attempt": 2, "class": "TRANSIENT",
+					"elapsed": "0s", "stop_reason": "MAX_ATTEMPTS_GLOBAL", "cause": valUpstream},
+			}},
+		},
+		{
+			name: "success",
+			give: redress.Event{Name: redress.EventSuccess, Operation: "a", Attempt: 1},
+		},
 	}
-	if diff := cmp.Diff([]captured(nil), rec.events()); diff != "" {
-		t.Errorf("captured events (-want +got):\n%s", diff)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hub, rec := newHub(t)
+			redresssentry.New(hub).Observe(context.Background(), tt.give)
+			if diff := cmp.Diff(tt.wantBreadcrumbs, rec.crumbs()); diff != "" {
+				t.Errorf("breadcrumbs (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tt.wantEvents, rec.events()); diff != "" {
+				t.Errorf("captured events (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
