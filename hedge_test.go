@@ -58,7 +58,11 @@ func TestHedgeWinsAndCancelsTheSlowAttempt(t *testing.T) {
 	rec := &events{}
 	var primaryErr error
 	op, n := invocations(
-		func(ctx context.Context) (string, error) { v, err := untilCancelled(ctx); primaryErr = err; return v, err },
+		func(ctx context.Context) (string, error) {
+			v, err := untilCancelled(ctx)
+			primaryErr = err
+			return v, err
+		},
 		answer("hedge"))
 	out := runAsync(context.Background(), op, redress.WithClock(clk), redress.WithObserver(rec),
 		redress.WithHedging(hedgeDelay, 2))
@@ -107,24 +111,28 @@ func TestFastAnswerStartsNoHedge(t *testing.T) {
 
 func TestHedgesThatAllFailGiveTheFirstFailure(t *testing.T) {
 	defer goleak.VerifyNone(t)
-	clk := redresstest.NewClock(epoch)
-	errSlow, errFast := errors.New("slow failure"), errors.New("fast failure")
-	release := make(chan struct{})
-	op, n := invocations(
-		func(context.Context) (string, error) { <-release; return "", errSlow },
-		func(context.Context) (string, error) { close(release); return "", errFast })
-	out := runAsync(context.Background(), op, redress.WithClock(clk), redress.WithHedging(hedgeDelay, 1),
-		redress.WithRetry(retry.WithMaxAttempts(1)))
-	clk.WaitForSleepers(1)
-	clk.Advance(hedgeDelay)
-	got := <-out
-	var se *redress.StopError
-	if !errors.As(got.err, &se) || se.Reason != redress.StopMaxAttempts || !errors.Is(got.err, errFast) {
-		t.Errorf("Execute error = %v, want MAX_ATTEMPTS_GLOBAL with the first failure", got.err)
-	}
-	if n.Load() != 2 {
-		t.Errorf("%d invocations, want 2", n.Load())
-	}
+	synctest.Test(t, func(t *testing.T) {
+		clk := redresstest.NewClock(epoch)
+		errSlow, errFast := errors.New("slow failure"), errors.New("fast failure")
+		release := make(chan struct{})
+		op, n := invocations(
+			func(context.Context) (string, error) { <-release; return "", errSlow },
+			func(context.Context) (string, error) { return "", errFast })
+		out := runAsync(context.Background(), op, redress.WithClock(clk), redress.WithHedging(hedgeDelay, 1),
+			redress.WithRetry(retry.WithMaxAttempts(1)))
+		synctest.Wait()
+		clk.Advance(hedgeDelay)
+		synctest.Wait() // the hedge has failed; the attempt waits for the first invocation
+		close(release)
+		got := <-out
+		var se *redress.StopError
+		if !errors.As(got.err, &se) || se.Reason != redress.StopMaxAttempts || !errors.Is(got.err, errFast) {
+			t.Errorf("Execute error = %v, want MAX_ATTEMPTS_GLOBAL with the first failure", got.err)
+		}
+		if n.Load() != 2 {
+			t.Errorf("%d invocations, want 2", n.Load())
+		}
+	})
 }
 
 func TestHedgingStopsAtMaxAndCallerCancels(t *testing.T) {
