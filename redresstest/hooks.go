@@ -31,6 +31,11 @@ import (
 // timed out under InstantRetries: test that with NewClock and Advance, or
 // on the real clock inside testing/synctest.
 //
+// Only the policy's clock is instant: a breaker or budget made without
+// its own WithClock still reads the real time, so a budget's window does
+// not refill during virtual backoff. Where that matters, make one auto
+// clock and give it to all of them.
+//
 // The auto clock has one timeline, and each sleep moves it for everyone:
 // calls that run at the same time on one InstantRetries see each other's
 // sleeps as time passing, so a deadline can cut them short. Give each test
