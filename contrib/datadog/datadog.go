@@ -34,8 +34,8 @@
 // The observer only hands values to the client, which buffers them and
 // sends them from its own goroutine: the call never waits on the network.
 // Errors the client returns (a closed client, a full queue) are dropped,
-// as a metric must never change a call's result; the client's
-// statsd.WithErrorHandler sees them.
+// as a metric must never change a call's result; statsd.WithErrorHandler
+// reports the client's own failures to send.
 package datadog
 
 import (

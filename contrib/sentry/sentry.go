@@ -26,7 +26,7 @@
 // A captured event carries the call's error (the *redress.StopError and
 // the operation's error it wraps) as its exception chain, the tags
 // operation, class and stop_reason, a "redress" context with the rest of
-// the event (attempts, elapsed, …) and the fingerprint
+// the event (attempt, elapsed, …) and the fingerprint
 // ["redress", operation, stop_reason, class], so that Sentry makes one
 // issue per operation and way of failing rather than one per error text.
 // Its level is warning for CIRCUIT_OPEN, BUDGET_EXHAUSTED, BULKHEAD_FULL
