@@ -7,7 +7,7 @@
 //   - Attempts: NoRetries makes every Execute under a context run its
 //     operation once, without touching the code under test.
 //   - Assertions: a Recorder, as observer and middleware, records events,
-//     attempts, classes and sleeps.
+//     calls, attempts, classes and sleeps.
 //   - Fakes: Breaker and Budget stand in for a circuit breaker and a retry
 //     budget with scripted answers, and record what they were told;
 //     FailThen, FailTimes and AlwaysFail are scripted operations.

@@ -261,3 +261,50 @@ func ExampleAlwaysFail() {
 	// Output:
 	// true 3
 }
+
+func ExampleRecorder_Calls() {
+	var rec redresstest.Recorder
+	policy := redress.MustNew(redresstest.InstantRetries(), rec.Option(),
+		redress.WithRetry(retry.WithMaxAttempts(3)))
+	_, _ = redress.Execute(context.Background(), redresstest.FailTimes(1, errUnavailable, 1).Call, policy)
+	_, _ = redress.Execute(context.Background(), redresstest.AlwaysFail[int](errUnavailable).Call, policy)
+	for _, c := range rec.Calls() {
+		fmt.Printf("%d attempts, stop reason %q\n", c.Attempts, c.StopReason)
+	}
+	fmt.Println(rec.Reasons())
+	// Output:
+	// 2 attempts, stop reason ""
+	// 3 attempts, stop reason "MAX_ATTEMPTS_GLOBAL"
+	// [MAX_ATTEMPTS_GLOBAL]
+}
+
+func ExampleRecorder_CallMiddleware() {
+	var rec redresstest.Recorder
+	_, _ = redress.Execute(context.Background(), redresstest.AlwaysFail[string](errUnavailable).Call,
+		redresstest.InstantRetries(),
+		redress.WithFallback(func(context.Context, error) (string, error) { return "cached", nil }),
+		redress.WithCallMiddleware(rec.CallMiddleware()))
+	c := rec.Calls()[0]
+	fmt.Println(c.Attempts, c.StopReason, c.FellBack, c.Err)
+	// Output:
+	// 6 MAX_ATTEMPTS_GLOBAL true <nil>
+}
+
+func ExampleBreaker_Records() {
+	br := redresstest.NewBreaker(breaker.Closed)
+	_ = redress.Do(context.Background(), redresstest.AlwaysFail[int](errUnavailable).Do,
+		redresstest.InstantRetries(), redress.WithBreaker(br))
+	for _, r := range br.Records() {
+		fmt.Println(r.Outcome, r.Class)
+	}
+	// Output:
+	// failure TRANSIENT
+}
+
+func ExampleScript_Do() {
+	op := redresstest.FailTimes(1, errUnavailable, struct{}{})
+	err := redress.Do(context.Background(), op.Do, redresstest.InstantRetries())
+	fmt.Println(err, op.Calls())
+	// Output:
+	// <nil> 2
+}

@@ -10,12 +10,13 @@ import (
 )
 
 // Recorder records what redress did in the calls it watches, for a test
-// to assert on: as an observer, every event; as middleware, every attempt
-// and its error. Option installs both:
+// to assert on: as an observer, every event; as attempt middleware, every
+// attempt and its error; as call middleware, every call and how it ended.
+// Option installs all three:
 //
 //	var rec redresstest.Recorder
 //	_, err := redress.Execute(ctx, op, policy, rec.Option())
-//	// rec.Names(), rec.Attempts(), rec.Classes(), rec.TotalSleep() …
+//	// rec.Names(), rec.Calls(), rec.Attempts(), rec.Classes(), rec.TotalSleep() …
 //
 // The zero value is ready to use. A Recorder is safe for concurrent use,
 // so one can watch calls made from many goroutines; its accessors return
@@ -24,8 +25,29 @@ import (
 type Recorder struct {
 	mu       sync.Mutex
 	events   []redress.Event
+	calls    []Call
 	attempts []Attempt
 	sleeps   []sleep
+}
+
+// Call is one call as a Recorder's call middleware saw it, when it
+// returned.
+type Call struct {
+	// Operation is the operation's name (redress.WithOperation), or "".
+	Operation string
+	// Attempts is the number of attempts that reached the operation.
+	Attempts int
+	// Hedges is the number of hedges started (redress.WithHedging).
+	Hedges int
+	// StopReason is why the call stopped without success, or "" when it
+	// succeeded; it is kept when a fallback then saved the call.
+	StopReason redress.StopReason
+	// FellBack reports whether the fallback (redress.WithFallback) ran.
+	FellBack bool
+	// Err is the error Execute returned, nil for success.
+	Err error
+	// Panicked reports whether the call panicked instead of returning.
+	Panicked bool
 }
 
 // Attempt is one attempt as a Recorder's middleware saw it.
@@ -97,12 +119,52 @@ func (r *Recorder) Middleware() redress.Middleware {
 	}
 }
 
-// Option returns an option that installs the Recorder both as an observer
-// and as attempt middleware. Give it after the policy, in New or Execute;
-// as for every WithObserver and WithMiddleware, it adds to what the policy
-// has and replaces nothing.
+// CallMiddleware returns call middleware that records every call it
+// wraps: its attempts, hedges, stop reason, whether it fell back, and the
+// error Execute returned.
+func (r *Recorder) CallMiddleware() redress.CallMiddleware {
+	return func(next redress.CallHandler) redress.CallHandler {
+		return func(ctx context.Context, c *redress.Call) (err error) {
+			done := false
+			defer func() {
+				r.mu.Lock()
+				defer r.mu.Unlock()
+				r.calls = append(r.calls, Call{
+					Operation:  c.Operation,
+					Attempts:   c.Attempts,
+					Hedges:     c.Hedges,
+					StopReason: c.StopReason,
+					FellBack:   c.FellBack,
+					Err:        err,
+					Panicked:   !done,
+				})
+			}()
+			err = next(ctx, c)
+			done = true
+			return err
+		}
+	}
+}
+
+// Option returns an option that installs the Recorder as an observer, as
+// call middleware and as attempt middleware. Give it after the policy, in
+// New or Execute; as for every WithObserver, WithCallMiddleware and
+// WithMiddleware, it adds to what the policy has and replaces nothing.
 func (r *Recorder) Option() redress.Option {
-	return redress.MustNew(redress.WithObserver(r), redress.WithMiddleware(r.Middleware()))
+	return redress.MustNew(
+		redress.WithObserver(r),
+		redress.WithCallMiddleware(r.CallMiddleware()),
+		redress.WithMiddleware(r.Middleware()),
+	)
+}
+
+// Calls returns every call the Recorder's call middleware saw, in the
+// order they returned. It is empty when the Recorder is not installed as
+// call middleware.
+func (r *Recorder) Calls() []Call {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]Call(nil), r.calls...)
 }
 
 // Events returns every event recorded.
@@ -230,5 +292,5 @@ func (r *Recorder) TotalSleep() time.Duration {
 func (r *Recorder) Reset() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.events, r.attempts, r.sleeps = nil, nil, nil
+	r.events, r.calls, r.attempts, r.sleeps = nil, nil, nil, nil
 }

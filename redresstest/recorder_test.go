@@ -77,6 +77,10 @@ func TestRecorderRecordsACall(t *testing.T) {
 	if diff := cmp.Diff([]error{errTransient, errServer, errPermanent}, rec.Errors(), cmpopts.EquateErrors()); diff != "" {
 		t.Errorf("Errors() (-want +got):\n%s", diff)
 	}
+	wantCalls := []redresstest.Call{{Operation: "users.get", Attempts: 3, StopReason: redress.StopNonRetryable, Err: err}}
+	if diff := cmp.Diff(wantCalls, rec.Calls(), cmpopts.EquateErrors()); diff != "" {
+		t.Errorf("Calls() (-want +got):\n%s", diff)
+	}
 	if diff := cmp.Diff([]time.Duration{100 * ms, 250 * ms}, rec.Sleeps()); diff != "" {
 		t.Errorf("Sleeps() (-want +got):\n%s", diff)
 	}
@@ -90,6 +94,9 @@ func TestRecorderRecordsACall(t *testing.T) {
 	}
 	if got := rec.Attempts(); got != nil {
 		t.Errorf("Attempts() after Reset = %v, want nil", got)
+	}
+	if got := rec.Calls(); got != nil {
+		t.Errorf("Calls() after Reset = %v, want nil", got)
 	}
 	if got := rec.TotalSleep(); got != 0 {
 		t.Errorf("TotalSleep() after Reset = %v, want 0", got)
@@ -168,6 +175,21 @@ func TestRecorderClassesAndSleepsByStop(t *testing.T) {
 	}
 }
 
+func TestRecorderRecordsFallbacks(t *testing.T) {
+	var rec redresstest.Recorder
+	got, err := redress.Execute(t.Context(), redresstest.AlwaysFail[string](errPermanent).Call,
+		redresstest.InstantRetries(),
+		redress.WithFallback(func(context.Context, error) (string, error) { return "cached", nil }),
+		rec.Option())
+	if err != nil || got != "cached" {
+		t.Fatalf("Execute = %q, %v; want cached, nil", got, err)
+	}
+	want := []redresstest.Call{{Attempts: 1, StopReason: redress.StopNonRetryable, FellBack: true}}
+	if diff := cmp.Diff(want, rec.Calls()); diff != "" {
+		t.Errorf("Calls() (-want +got):\n%s", diff)
+	}
+}
+
 func TestRecorderMiddlewareRecordsPanics(t *testing.T) {
 	var rec redresstest.Recorder
 	h := rec.Middleware()(func(context.Context, *redress.Attempt) error { panic("boom") })
@@ -182,6 +204,22 @@ func TestRecorderMiddlewareRecordsPanics(t *testing.T) {
 	want := []redresstest.Attempt{{Operation: "op", Number: 2, Panicked: true}}
 	if diff := cmp.Diff(want, rec.Attempts()); diff != "" {
 		t.Errorf("Attempts() (-want +got):\n%s", diff)
+	}
+}
+
+func TestRecorderRecordsPanickingCalls(t *testing.T) {
+	var rec redresstest.Recorder
+	func() {
+		defer func() {
+			if r := recover(); r != "boom" {
+				t.Errorf("recovered %v, want the panic unchanged", r)
+			}
+		}()
+		_ = redress.Do(t.Context(), func(context.Context) error { panic("boom") }, rec.Option())
+	}()
+	calls, attempts := rec.Calls(), rec.Attempts()
+	if len(calls) != 1 || !calls[0].Panicked || len(attempts) != 1 || !attempts[0].Panicked {
+		t.Errorf("Calls() = %+v, Attempts() = %+v; want one panicked call and attempt", calls, attempts)
 	}
 }
 
@@ -201,6 +239,9 @@ func TestRecorderAddsToThePolicy(t *testing.T) {
 		}
 		if got := len(r.Attempts()); got != 2 {
 			t.Errorf("%s recorder: %d attempts, want 2", name, got)
+		}
+		if got := len(r.Calls()); got != 1 {
+			t.Errorf("%s recorder: %d calls, want 1", name, got)
 		}
 	}
 }
@@ -224,8 +265,9 @@ func TestRecorderConcurrentCalls(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	want := map[string]int{"retry": 2 * calls, "success": calls, "attempts": 3 * calls, "classes": 2 * calls}
+	want := map[string]int{"retry": 2 * calls, "success": calls, "calls": calls, "attempts": 3 * calls, "classes": 2 * calls}
 	got := map[string]int{
+		"calls":    len(rec.Calls()),
 		"retry":    rec.Count(redress.EventRetry),
 		"success":  rec.Count(redress.EventSuccess),
 		"attempts": len(rec.Attempts()),
