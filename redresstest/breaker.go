@@ -38,9 +38,12 @@ var _ redress.CircuitBreaker = (*Breaker)(nil)
 // BreakerRecord is one outcome reported to a Breaker, with the ticket it
 // came with.
 type BreakerRecord struct {
-	Ticket  breaker.Ticket
+	// Ticket is the ticket handed back with the outcome.
+	Ticket breaker.Ticket
+	// Outcome is what happened to the call.
 	Outcome breaker.Outcome
-	Class   classifier.Class
+	// Class is the class of the call's last failure.
+	Class classifier.Class
 }
 
 // NewBreaker returns a fake breaker in the state initial.

@@ -46,7 +46,10 @@ func NewClock(start time.Time) *Clock {
 }
 
 // NewAutoClock returns a fake clock set to start on which every sleep
-// advances virtual time by its duration and returns at once.
+// advances virtual time by its duration and returns at once. It has one
+// timeline for every goroutine: two goroutines that each sleep a second
+// move it by two seconds, so concurrent calls on one auto clock see each
+// other's sleeps as time passing.
 func NewAutoClock(start time.Time) *Clock {
 	c := NewClock(start)
 	c.auto = true

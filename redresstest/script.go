@@ -42,7 +42,7 @@ func FailTimes[T any](n int, err error, v T) *Script[T] {
 }
 
 // AlwaysFail returns an operation that fails with err on every call,
-// returning the zero T.
+// returning the zero T. With a nil err it always succeeds with the zero T.
 func AlwaysFail[T any](err error) *Script[T] {
 	return &Script[T]{always: err}
 }
