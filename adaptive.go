@@ -14,15 +14,21 @@ type OutcomeRecorder interface {
 // caller cancelled are not reported. Pass the adaptive strategies of the
 // policy's retry options here, so that they see the traffic they pace:
 //
-//	ad := backoff.Adaptive(backoff.FullJitter(100*time.Millisecond, 5*time.Second))
+//	ad := backoff.Adaptive(backoff.FullJitter(100*time.Millisecond, 5*time.Second), backoff.AdaptiveConfig{})
 //	redress.New(redress.WithRetry(retry.WithBackoff(ad)), redress.WithAdaptive(ad))
 //
-// Repeating adds. Default none.
+// A recorder with an Err method that reports an error (as an invalid
+// *backoff.AdaptiveStrategy does) is an invalid configuration. Repeating
+// adds. Default none.
 func WithAdaptive(rs ...OutcomeRecorder) Option {
 	return optionFunc(func(c *config) {
 		for _, r := range rs {
 			if r == nil {
 				c.invalid(invalidf("WithAdaptive", "recorder is nil"))
+				return
+			}
+			if err := errOf(r); err != nil {
+				c.invalid(invalidf("WithAdaptive", "%v", err))
 				return
 			}
 		}
