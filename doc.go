@@ -19,22 +19,37 @@
 //
 // A call runs through stackable stages, outermost first:
 //
-//	breaker → budget → retry → [attempt middleware] → timeout → operation
+//	[call middleware] → fallback → breaker → budget → retry
+//	    → [attempt middleware] → throttle → bulkhead → hedging → timeout → operation
+//
+// Stages that are not configured cost nothing. Call middleware
+// (WithCallMiddleware) wraps the whole call once; the fallback
+// (WithFallback) turns a failed call into a degraded answer, after the
+// breaker has recorded the failure.
 //
 // The breaker (WithBreaker) is asked once per call; if it rejects, the
 // operation is not called and the call fails with StopCircuitOpen. After
 // the retry loop the call records exactly one outcome with it: success, or
 // a failure of a class not in the breaker's trip classes, counts as a
 // success; a failure of a tripping class counts as a failure; an ABORTED
-// call counts as neither and frees the half-open probe slot it held; a
-// panic in the operation counts as a failure and is re-raised unchanged.
+// call, or one that a bulkhead or throttle refused, counts as neither and
+// frees the half-open probe slot it held; a panic in the operation counts
+// as a failure and is re-raised unchanged.
 //
-// The budget (WithBudget) must grant every retry, never a first attempt.
-// Attempt middleware (WithMiddleware) wraps every attempt. The timeout
-// stage runs each attempt under its own context, cut at the earlier of the
-// attempt timeout (WithAttemptTimeout) and the call's deadline
-// (WithDeadline). Operations are cooperative: they must honour their
-// context, because Go offers no way to stop a goroutine from outside.
+// The budget (WithBudget) must grant every retry and every hedge, never a
+// first attempt. Attempt middleware (WithMiddleware) wraps every attempt.
+// The throttle (WithThrottle) rejects attempts locally while the backend
+// rejects most of them; the bulkhead (WithBulkhead) bounds how many
+// attempts run at once; hedging (WithHedging) starts another invocation
+// of a slow attempt. The timeout stage runs each attempt under its own
+// context, cut at the earlier of the attempt timeout (WithAttemptTimeout)
+// and the call's deadline (WithDeadline). Operations are cooperative: they
+// must honour their context, because Go offers no way to stop a goroutine
+// from outside.
+//
+// WithOrder moves the breaker, throttle, bulkhead and attempt middleware
+// around the retry loop: before it they run once per call, after it once
+// per attempt (a breaker per attempt, for example).
 //
 // # What happens when attempt n fails
 //
@@ -77,9 +92,9 @@
 //
 // # Observing
 //
-// Observers (WithObserver) are told of each retry and of the call's one
-// terminal event, plus breaker state changes the call caused; see Event
-// and SlogObserver. Per-attempt hooks are middleware: code run before and
+// Observers (WithObserver) are told of each retry and hedge, of the
+// call's one terminal event and of its fallback, plus breaker state
+// changes the call caused; see Event and SlogObserver. Per-attempt hooks are middleware: code run before and
 // after next in a Middleware sees every attempt.
 //
 // # Testing

@@ -196,7 +196,8 @@ func WithObserver(o Observer) Option {
 }
 
 // WithMiddleware adds middleware around every attempt: inside the retry
-// loop (so it sees each attempt) and outside the attempt's timeout. The
+// loop (so it sees each attempt) and outside the attempt's timeout, and by
+// default outside the throttle, bulkhead and hedging (see WithOrder). The
 // first middleware given is the outermost. Repeating adds after the
 // middleware already given. Default none.
 func WithMiddleware(mw ...Middleware) Option {
