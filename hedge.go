@@ -30,7 +30,9 @@ type hedgeConfig struct {
 // is not idempotent: two invocations may both take effect.
 //
 // Each hedge emits EventHedge. Each invocation runs under its own attempt
-// timeout and writes its own result; only the winner's is kept. delay
+// timeout and writes its own result; only the winner's is kept. The
+// stages around the attempt see it once, however many invocations it
+// ran: the attempt's bulkhead slot covers its hedges. delay
 // must not be negative and max must be at least 1. Default no hedging;
 // repeating replaces.
 func WithHedging(delay time.Duration, max int) Option {
