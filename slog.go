@@ -19,9 +19,10 @@ import (
 //
 // The message is "redress: " and the event name. Attributes are event,
 // operation, attempt, class, sleep, retry_after, elapsed, stop_reason,
-// circuit_state, error, hedge and cause, each only where it applies. The call's ctx is
-// passed to the handler, so handlers that read trace IDs from it work. A
-// nil l means slog.Default().
+// circuit_state, error, hedge and cause, each only where it applies (class
+// only for calls that made an attempt). The call's ctx is passed to the
+// handler, so handlers that read trace IDs from it work. A nil l means
+// slog.Default().
 func SlogObserver(l *slog.Logger) Observer {
 	return slogObserver{l}
 }
@@ -45,7 +46,9 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 	if e.Attempt > 0 {
 		attrs = append(attrs, slog.Int("attempt", e.Attempt))
 	}
-	if e.Err != nil || e.Name == EventRetry {
+	if e.Attempt > 0 && (e.Err != nil || e.Name == EventRetry) {
+		// A call the breaker or a local limiter rejected made no attempt:
+		// it has no class to report.
 		attrs = append(attrs, slog.String("class", e.Class.String()))
 	}
 	if e.Name == EventRetry || e.Name == EventScheduled {
