@@ -10,6 +10,9 @@ require (
 	github.com/sony/gobreaker/v2 v2.4.0
 )
 
-require github.com/bits-and-blooms/bitset v1.24.4 // indirect
+require (
+	github.com/bits-and-blooms/bitset v1.24.4 // indirect
+	golang.org/x/sync v0.20.0 // indirect
+)
 
 replace github.com/redress-go/redress => ../
