@@ -59,7 +59,7 @@ func TestCallerDeadlineSavesTheContext(t *testing.T) {
 
 func BenchmarkExecute(b *testing.B) {
 	ctx := context.Background()
-	b.Run("policy/breaker+budget+retry/no-deadline", func(b *testing.B) {
+	b.Run("prebuilt-no-deadline", func(b *testing.B) {
 		p := redress.MustNew(redress.WithBreaker(breaker.New()), redress.WithBudget(budget.New(100, time.Minute)),
 			redress.WithoutDeadline())
 		b.ReportAllocs()
@@ -67,7 +67,7 @@ func BenchmarkExecute(b *testing.B) {
 			redress.Execute(ctx, succeed, p)
 		}
 	})
-	b.Run("policy/default-deadline", func(b *testing.B) {
+	b.Run("prebuilt-default-deadline", func(b *testing.B) {
 		p := redress.MustNew()
 		b.ReportAllocs()
 		for b.Loop() {
@@ -80,7 +80,7 @@ func BenchmarkExecute(b *testing.B) {
 			redress.Execute(ctx, succeed)
 		}
 	})
-	b.Run("policy+override", func(b *testing.B) {
+	b.Run("prebuilt-with-override", func(b *testing.B) {
 		p := redress.MustNew(redress.WithoutDeadline())
 		op := redress.WithOperation("x")
 		b.ReportAllocs()

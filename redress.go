@@ -31,11 +31,13 @@ import (
 // StopCircuitOpen and op is not called. Invalid options make Execute
 // return an error wrapping ErrInvalidConfig without calling op.
 func Execute[T any](ctx context.Context, op func(context.Context) (T, error), opts ...Option) (T, error) {
+	var r runner[T]
 	if op == nil {
-		var zero T
-		return zero, &configError{invalidf("Execute", "operation is nil")}
+		return r.att.result, &configError{invalidf("Execute", "operation is nil")}
 	}
-	return execute(ctx, attempt[T]{op: op}, opts)
+	r.att.op = op
+	err := r.execute(ctx, opts)
+	return r.att.result, err
 }
 
 // Do is Execute for operations that return only an error.
@@ -43,54 +45,57 @@ func Do(ctx context.Context, op func(context.Context) error, opts ...Option) err
 	if op == nil {
 		return &configError{invalidf("Do", "operation is nil")}
 	}
-	_, err := execute(ctx, attempt[struct{}]{opErr: op}, opts)
-	return err
+	var r runner[struct{}]
+	r.att.opErr = op
+	return r.execute(ctx, opts)
 }
 
-func execute[T any](ctx context.Context, a attempt[T], opts []Option) (T, error) {
+// execute resolves the options and runs the call. r lives on the stack
+// of Execute or Do; it is built in place, because copying it costs more
+// than the rest of a successful call.
+func (r *runner[T]) execute(ctx context.Context, opts []Option) error {
 	cfg, err := resolve(opts)
 	if err != nil {
-		return a.result, err
+		return err
 	}
 	if cfg.resultClassifier != nil {
 		rc, ok := cfg.resultClassifier.(func(T) (classifier.Classification, bool))
 		if !ok {
-			return a.result, &configError{invalidf("WithResultClassifier",
+			return &configError{invalidf("WithResultClassifier",
 				"classifier %T does not take Execute's result type %v", cfg.resultClassifier, reflect.TypeFor[T]())}
 		}
-		a.rc = rc
+		r.att.rc = rc
 	}
-	var fb func(context.Context, error) (T, error)
 	if cfg.fallback != nil {
 		f, ok := cfg.fallback.(func(context.Context, error) (T, error))
 		if !ok {
-			return a.result, &configError{invalidf("WithFallback",
+			return &configError{invalidf("WithFallback",
 				"fallback %T does not return Execute's result type %v", cfg.fallback, reflect.TypeFor[T]())}
 		}
-		fb = f
+		r.fallback = f
 	}
-	a.cfg = cfg
+	r.cfg, r.att.cfg = cfg, cfg
 	if cfg.onHeap {
-		return executeOnHeap(ctx, a, fb)
+		// User code can reach this call's runner: run a heap copy, so
+		// that r itself never escapes.
+		h := new(runner[T])
+		*h = *r
+		err := h.executeOnHeap(ctx)
+		r.att.result = h.att.result
+		return err
 	}
-	r := runner[T]{cfg: cfg, att: a, fallback: fb}
-	err = r.call(ctx)
-	return r.att.result, err
+	return r.call(ctx)
 }
 
 // executeOnHeap runs a call whose runner user code can reach: call
 // middleware keeps a *Call that runs it, attempt middleware an *Attempt.
-// It is a function of its own so that the runner of execute, which
-// nothing can reach, stays on the caller's stack.
-func executeOnHeap[T any](ctx context.Context, a attempt[T], fb func(context.Context, error) (T, error)) (T, error) {
-	r := &runner[T]{cfg: a.cfg, att: a, fallback: fb}
-	cfg := a.cfg
+func (r *runner[T]) executeOnHeap(ctx context.Context) error {
+	cfg := r.cfg
 	if cfg.handler != nil {
 		r.mwAttempt = &Attempt{Operation: cfg.operation, run: r.afterMiddleware}
 	}
 	if cfg.callHandler == nil {
-		err := r.call(ctx)
-		return r.att.result, err
+		return r.call(ctx)
 	}
 	c := &Call{Operation: cfg.operation}
 	c.run = func(ctx context.Context) error {
@@ -102,8 +107,7 @@ func executeOnHeap[T any](ctx context.Context, a attempt[T], fb func(context.Con
 		c.Attempts, c.Hedges, c.StopReason, c.FellBack = r.attempts, r.hedges, r.reason, r.fellBack
 		return err
 	}
-	err := cfg.callHandler(ctx, c)
-	return r.att.result, err
+	return cfg.callHandler(ctx, c)
 }
 
 // runner is one call's state. Unless call or attempt middleware is

@@ -36,7 +36,7 @@ func TestRun(t *testing.T) {
 			`{"level":"WARN","msg":"redress: max_attempts_exceeded","event":"max_attempts_exceeded","operation":"inventory.reserve","attempt":3,"class":"SERVER_ERROR","elapsed":"150ms","stop_reason":"MAX_ATTEMPTS_GLOBAL","error":"redress: inventory.reserve: MAX_ATTEMPTS_GLOBAL after 3 attempts: last error (SERVER_ERROR): 503 Service Unavailable","request_id":"req-2"}`,
 			`{"level":"WARN","msg":"redress: circuit_opened","event":"circuit_opened","operation":"inventory.reserve","elapsed":"150ms","circuit_state":"open","request_id":"req-2"}`,
 			`{"level":"INFO","msg":"reserve done","err":"redress: inventory.reserve: MAX_ATTEMPTS_GLOBAL after 3 attempts: last error (SERVER_ERROR): 503 Service Unavailable","request_id":"req-2"}`,
-			`{"level":"DEBUG","msg":"redress: circuit_rejected","event":"circuit_rejected","operation":"inventory.reserve","class":"UNKNOWN","elapsed":"0s","stop_reason":"CIRCUIT_OPEN","circuit_state":"open","error":"redress: inventory.reserve: CIRCUIT_OPEN after 0 attempts: breaker: circuit open, retry in 30s","cause":"breaker: circuit open, retry in 30s","request_id":"req-3"}`,
+			`{"level":"DEBUG","msg":"redress: circuit_rejected","event":"circuit_rejected","operation":"inventory.reserve","elapsed":"0s","stop_reason":"CIRCUIT_OPEN","circuit_state":"open","error":"redress: inventory.reserve: CIRCUIT_OPEN after 0 attempts: breaker: circuit open, retry in 30s","cause":"breaker: circuit open, retry in 30s","request_id":"req-3"}`,
 			`{"level":"INFO","msg":"reserve done","err":"redress: inventory.reserve: CIRCUIT_OPEN after 0 attempts: breaker: circuit open, retry in 30s","request_id":"req-3"}`,
 		}
 		got := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
