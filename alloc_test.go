@@ -42,9 +42,9 @@ func TestSuccessPathDoesNotAllocate(t *testing.T) {
 	}
 }
 
-// TestCallerDeadlineSavesTheContext checks that a caller's deadline that
+// TestCallerDeadlineAvoidsAllocation checks that a caller's deadline that
 // ends before the policy's spares the attempt a context of its own.
-func TestCallerDeadlineSavesTheContext(t *testing.T) {
+func TestCallerDeadlineAvoidsAllocation(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates")
 	}
