@@ -2,6 +2,7 @@ package redress
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/redress-go/redress/budget"
@@ -68,6 +69,12 @@ type config struct {
 	attemptStages []Stage // and inside it
 	mwNext        int     // the attempt stage after StageMiddleware
 	onHeap        bool    // user code can reach the call's runner: see executeOnHeap
+
+	// firstAttemptAtStart: no stage can spend time between the call's
+	// start and its first attempt (a bulkhead may wait; attempt stages
+	// run user code or may wait), so that attempt's timeout is measured
+	// from the call's start without another clock read.
+	firstAttemptAtStart bool
 }
 
 func (c *config) invalid(err error) { c.errs = append(c.errs, err) }
@@ -107,6 +114,7 @@ func (c *config) finish() error {
 		c.callHandler = chainCall(c.callMiddleware)
 	}
 	c.onHeap = c.handler != nil || c.callHandler != nil
+	c.firstAttemptAtStart = len(c.attemptStages) == 0 && !slices.Contains(c.callStages, StageBulkhead)
 	c.learner, _ = c.budget.(budget.Learner)
 	return nil
 }

@@ -122,12 +122,11 @@ type runner[T any] struct {
 	lastErr  error                     // the last failed attempt's error
 	reason   StopReason                // why the call stopped; "" on success
 
-	n          int  // the number of the attempt running
-	attempts   int  // attempts that reached the operation
-	hedges     int  // hedges started
-	probe      bool // the breaker's ticket is a half-open probe: no hedging
-	classified bool // last holds the running attempt's classification
-	fellBack   bool // the fallback ran
+	n        int  // the number of the attempt running
+	attempts int  // attempts that reached the operation
+	hedges   int  // hedges started
+	probe    bool // the breaker's ticket is a half-open probe: no hedging
+	fellBack bool // the fallback ran
 
 	// An attempt stage that ends the call (a breaker, bulkhead or
 	// throttle inside the retry loop) sets halt to the stop reason and
@@ -144,7 +143,11 @@ func (r *runner[T]) call(ctx context.Context) error {
 	if c.deadline > 0 {
 		r.att.deadline = r.start.Add(c.deadline)
 	}
-	r.att.started = r.start
+	if c.firstAttemptAtStart {
+		// Nothing can spend time before the first attempt: it starts
+		// when the call does, and need not read the clock again.
+		r.att.started = r.start
+	}
 	err := r.callStage(ctx, 0)
 	if err != nil && r.fallback != nil && fallbackRuns(r.reason) {
 		return r.fallBack(ctx, err)
@@ -163,7 +166,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		err := r.runAttempt(ctx, n)
 		if r.halt != "" {
 			// An attempt stage refused attempt n: it was not made.
-			return r.stop(ctx, n-1, r.halt, r.lastErr, 0, err, nil)
+			return r.stop(ctx, n-1, r.halt, r.lastErr, 0, err, err)
 		}
 		if err == nil {
 			r.record(true)
@@ -177,7 +180,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		if ctx.Err() != nil {
 			return r.stop(ctx, n, StopAborted, err, 0, ctx.Err(), nil)
 		}
-		r.last = r.classOf(err)
+		r.last = r.classify(err)
 		if r.last.Class.Retryable() {
 			r.record(false)
 		}
@@ -232,7 +235,9 @@ func (r *runner[T]) record(success bool) {
 // runAttempt runs attempt n through the attempt stages, if any.
 func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
 	r.n = n
-	r.classified = false
+	if n > 1 {
+		r.att.started = time.Time{} // read the clock: time has passed
+	}
 	if len(r.cfg.attemptStages) == 0 {
 		return r.innermost(ctx)
 	}
@@ -249,15 +254,6 @@ func (r *runner[T]) innermost(ctx context.Context) error {
 }
 
 func (r *runner[T]) now() time.Time { return r.cfg.clock.Now() }
-
-// classOf classifies the running attempt's error, once.
-func (r *runner[T]) classOf(err error) classifier.Classification {
-	if !r.classified {
-		r.last = r.classify(err)
-		r.classified = true
-	}
-	return r.last
-}
 
 func (r *runner[T]) classify(err error) classifier.Classification {
 	if r.att.rejected && errors.Is(err, ErrResultRejected) {

@@ -100,7 +100,7 @@ func (r *runner[T]) breakerCall(ctx context.Context, next int) error {
 	outcome, class := breaker.Success, classifier.Unknown
 	switch {
 	case err == nil:
-	case notTheDependency(r.reason):
+	case !r.reachedDependency():
 		outcome = breaker.Cancelled
 	default:
 		outcome, class = breaker.Failure, r.last.Class
@@ -136,21 +136,20 @@ func (r *runner[T]) breakerAttempt(ctx context.Context, next int) error {
 		// Refused by an inner stage, or cancelled by the caller.
 		outcome = breaker.Cancelled
 	default:
-		outcome, class = breaker.Failure, r.classOf(err).Class
+		outcome, class = breaker.Failure, r.classify(err).Class
 	}
 	r.circuitEvent(ctx, br.Record(ticket, outcome, class))
 	return err
 }
 
-// notTheDependency reports whether a call that stopped for reason tells
-// nothing about the dependency's health: the caller gave up, or a stage
-// of ours refused to send the call.
-func notTheDependency(reason StopReason) bool {
-	switch reason {
-	case StopAborted, StopCircuitOpen, StopBulkheadFull, StopThrottled:
-		return true
-	}
-	return false
+// reachedDependency reports whether a call that failed tells something
+// about the dependency's health: at least one attempt reached it and the
+// caller did not give up. A call that a stage of ours refused before any
+// attempt was made tells nothing; one refused at a later attempt (a
+// throttle or bulkhead inside the retry loop) failed at the dependency
+// first, and counts as that failure.
+func (r *runner[T]) reachedDependency() bool {
+	return r.attempts > 0 && r.reason != StopAborted
 }
 
 // circuitEvent tells the observer of a change of the breaker's state.

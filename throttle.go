@@ -214,7 +214,7 @@ func (r *runner[T]) throttleCall(ctx context.Context, next int) error {
 	err := r.callStage(ctx, next)
 	if err == nil {
 		t.Record(true)
-	} else if !notTheDependency(r.reason) {
+	} else if r.reachedDependency() {
 		t.Record(accepted(r.last.Class))
 	}
 	return err
@@ -235,7 +235,7 @@ func (r *runner[T]) throttleAttempt(ctx context.Context, next int) error {
 	case r.halt != "" || ctx.Err() != nil:
 		// Not sent by an inner stage, or cancelled by the caller.
 	default:
-		t.Record(accepted(r.classOf(err).Class))
+		t.Record(accepted(r.classify(err).Class))
 	}
 	return err
 }

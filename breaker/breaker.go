@@ -158,8 +158,18 @@ func (b *Breaker) allowSlow() (Ticket, error) {
 	b.word.Store(pack(gen+1, HalfOpen, false))
 	b.mu.Unlock()
 	tr := Transition{From: Open, To: HalfOpen}
+	t := Ticket{Generation: gen + 1, Probe: true, Transition: tr}
+	notified := false
+	defer func() {
+		if !notified {
+			// A listener panicked: the caller never gets the ticket, so
+			// give its probe slot back (the panic goes on unchanged).
+			b.Record(t, Cancelled, classifier.Unknown)
+		}
+	}()
 	b.notify(tr)
-	return Ticket{Generation: gen + 1, Probe: true, Transition: tr}, nil
+	notified = true
+	return t, nil
 }
 
 // rejectOpen returns the error for a call at time now to a breaker whose
