@@ -75,14 +75,23 @@ func invoke[T any](ctx context.Context, a *attempt[T], out chan<- hedgeResult[T]
 func (r *runner[T]) hedged(ctx context.Context) error {
 	c := r.cfg
 	hctx, cancel := context.WithCancel(ctx)
-	defer cancel()
 	results := make(chan hedgeResult[T], c.hedge.max+1)
+	pending, hedges := 0, 0
+	defer func() {
+		// Normally every invocation has answered by now. If user code
+		// panicked on this goroutine (a budget asked for a hedge), stop
+		// the others and wait for them: none outlives Execute.
+		cancel()
+		for ; pending > 0; pending-- {
+			<-results
+		}
+	}()
 	first := new(attempt[T])
 	*first = r.att
 	r.att.started = time.Time{} // later attempts read the clock
 	r.attempts++
 	go invoke(hctx, first, results)
-	pending, hedges := 1, 0
+	pending = 1
 
 	timer := c.clock.NewTimer(c.hedge.delay)
 	var (

@@ -238,3 +238,36 @@ func TestHedgingConfig(t *testing.T) {
 		})
 	}
 }
+
+// panickingBudget panics when asked for a retry or hedge.
+type panickingBudget struct{}
+
+func (panickingBudget) AllowRetry(context.Context) (bool, error) { panic("budget bug") }
+
+func TestHedgingWaitsForInvocationsWhenBudgetPanics(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := redresstest.NewClock(epoch)
+		release := make(chan struct{})
+		done := make(chan any, 1)
+		go func() {
+			defer func() { done <- recover() }()
+			redress.Execute(context.Background(), func(ctx context.Context) (int, error) {
+				<-ctx.Done() // ended by the call's own cleanup
+				<-release
+				return 0, ctx.Err()
+			}, redress.WithClock(clk), redress.WithHedging(time.Second, 1), redress.WithBudget(panickingBudget{}))
+		}()
+		clk.WaitForSleepers(1) // the hedge timer
+		clk.Advance(time.Second)
+		synctest.Wait()
+		select {
+		case got := <-done:
+			t.Fatalf("Execute ended (%v) while its first invocation was still running", got)
+		default:
+		}
+		close(release)
+		if got := <-done; got != "budget bug" {
+			t.Fatalf("recovered %v, want the budget's panic", got)
+		}
+	})
+}
