@@ -53,6 +53,29 @@ var stopEvents = map[StopReason]EventName{
 	StopThrottled:           EventThrottled,
 }
 
+// Terminal reports whether n ends a call: success, or the event of one of
+// the stop reasons. Every call emits exactly one terminal event, after any
+// retry and hedge events and before the fallback's.
+func (n EventName) Terminal() bool {
+	switch n {
+	case EventSuccess, EventPermanentFail, EventDeadlineExceeded, EventMaxAttemptsExceeded,
+		EventMaxUnknownAttemptsExceeded, EventNoStrategy, EventBudgetExhausted, EventScheduled,
+		EventAborted, EventCircuitRejected, EventBulkheadRejected, EventThrottled:
+		return true
+	}
+	return false
+}
+
+// Circuit reports whether n is one of the circuit breaker's events, whose
+// Event.State says the breaker's state.
+func (n EventName) Circuit() bool {
+	switch n {
+	case EventCircuitOpened, EventCircuitHalfOpen, EventCircuitClosed, EventCircuitRejected:
+		return true
+	}
+	return false
+}
+
 // Event is what an Observer is told. Fields that do not apply to an event
 // are zero.
 type Event struct {
@@ -135,4 +158,21 @@ func (m multiObserver) Observe(ctx context.Context, e Event) {
 func observeSafely(o Observer, ctx context.Context, e Event) {
 	defer func() { _ = recover() }()
 	o.Observe(ctx, e)
+}
+
+// Classified reports whether e's Class is the class of a failure: a retry,
+// the failure that opened a breaker, or a terminal failure (or the
+// fallback that followed it) after at least one attempt. A call that a breaker, bulkhead or throttle refused before
+// any attempt has no class, nor has a success. Observers use it to decide
+// whether Class is worth a label.
+func (e Event) Classified() bool {
+	switch e.Name {
+	case EventRetry, EventCircuitOpened:
+		return true
+	case EventSuccess:
+		return false
+	case EventFallback:
+		return e.Attempt > 0
+	}
+	return e.Name.Terminal() && e.Attempt > 0
 }

@@ -46,9 +46,7 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 	if e.Attempt > 0 {
 		attrs = append(attrs, slog.Int("attempt", e.Attempt))
 	}
-	if e.Attempt > 0 && (e.Err != nil || e.Name == EventRetry) {
-		// A call the breaker or a local limiter rejected made no attempt:
-		// it has no class to report.
+	if e.Classified() {
 		attrs = append(attrs, slog.String("class", e.Class.String()))
 	}
 	if e.Name == EventRetry || e.Name == EventScheduled {
@@ -61,7 +59,7 @@ func (o slogObserver) Observe(ctx context.Context, e Event) {
 	if e.Reason != "" {
 		attrs = append(attrs, slog.String("stop_reason", string(e.Reason)))
 	}
-	if isCircuitEvent(e.Name) {
+	if e.Name.Circuit() {
 		attrs = append(attrs, slog.String("circuit_state", e.State.String()))
 	}
 	if e.Err != nil {
@@ -84,12 +82,4 @@ func eventLevel(n EventName) slog.Level {
 		return slog.LevelInfo
 	}
 	return slog.LevelWarn
-}
-
-func isCircuitEvent(n EventName) bool {
-	switch n {
-	case EventCircuitOpened, EventCircuitHalfOpen, EventCircuitClosed, EventCircuitRejected:
-		return true
-	}
-	return false
 }

@@ -44,7 +44,7 @@ func TestSlogObserverLevelsAndAttributes(t *testing.T) {
 	want := []string{
 		`level=INFO msg="redress: retry" event=retry operation=op attempt=1 class=TRANSIENT sleep=1s elapsed=0s error="connection reset"`,
 		`level=WARN msg="redress: max_attempts_exceeded" event=max_attempts_exceeded operation=op attempt=2 class=TRANSIENT elapsed=1s stop_reason=MAX_ATTEMPTS_GLOBAL error="redress: op: MAX_ATTEMPTS_GLOBAL after 2 attempts: last error (TRANSIENT): connection reset"`,
-		`level=WARN msg="redress: circuit_opened" event=circuit_opened operation=op elapsed=1s circuit_state=open`,
+		`level=WARN msg="redress: circuit_opened" event=circuit_opened operation=op class=TRANSIENT elapsed=1s circuit_state=open`,
 		`level=DEBUG msg="redress: circuit_rejected" event=circuit_rejected operation=op elapsed=0s stop_reason=CIRCUIT_OPEN circuit_state=open`,
 	}
 	got := strings.Split(strings.TrimSpace(buf.String()), "\n")

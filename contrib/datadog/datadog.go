@@ -150,7 +150,7 @@ func (o *Observer) Observe(_ context.Context, e redress.Event) {
 	// Each call gets its own slice: a client may keep it until it is sent.
 	tags := make([]string, 0, 5+len(o.tags))
 	tags = append(tags, "event:"+string(e.Name))
-	if hasClass(e) {
+	if e.Classified() {
 		tags = append(tags, "class:"+e.Class.String())
 	}
 	if e.Operation != "" {
@@ -159,7 +159,7 @@ func (o *Observer) Observe(_ context.Context, e redress.Event) {
 	if e.Reason != "" {
 		tags = append(tags, "stop_reason:"+string(e.Reason))
 	}
-	if isCircuit(e.Name) {
+	if e.Name.Circuit() {
 		tags = append(tags, "circuit_state:"+e.State.String())
 	}
 	tags = append(tags, o.tags...)
@@ -175,24 +175,4 @@ func (o *Observer) Observe(_ context.Context, e redress.Event) {
 	} else {
 		_ = o.client.Distribution(o.sleepName, e.Sleep.Seconds(), sleepTags, 1)
 	}
-}
-
-// hasClass reports whether e is about a classified failure: a retry, the
-// failure that opened the breaker, or a stop after at least one attempt
-// (a call that a breaker, bulkhead or throttle refused at once has none).
-func hasClass(e redress.Event) bool {
-	switch e.Name {
-	case redress.EventRetry, redress.EventCircuitOpened:
-		return true
-	}
-	return e.Reason != "" && e.Attempt > 0
-}
-
-func isCircuit(n redress.EventName) bool {
-	switch n {
-	case redress.EventCircuitOpened, redress.EventCircuitHalfOpen,
-		redress.EventCircuitClosed, redress.EventCircuitRejected:
-		return true
-	}
-	return false
 }

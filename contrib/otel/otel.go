@@ -210,11 +210,11 @@ func (t *telemetry) record(ctx context.Context, e redress.Event) {
 		t.retries.Add(ctx, 1, metric.WithAttributes(op, KeyErrorClass.String(e.Class.String())))
 		return
 	}
-	if v, ok := stateValue(e.State); ok && isCircuitEvent(e.Name) {
+	if v, ok := stateValue(e.State); ok && e.Name.Circuit() {
 		t.circuit.Record(ctx, v, metric.WithAttributes(op))
 	}
 	switch {
-	case !isTerminal(e):
+	case !e.Name.Terminal():
 	case e.Name == redress.EventSuccess:
 		t.duration.Record(ctx, e.Elapsed.Seconds(), metric.WithAttributes(op))
 		if e.Attempt > 1 {
@@ -262,20 +262,4 @@ func stateValue(s breaker.State) (int64, bool) {
 		return 2, true
 	}
 	return 0, false
-}
-
-// isTerminal reports whether e is a call's terminal event: success, or the
-// event of its stop reason. (A fallback event follows the terminal one and
-// repeats its stop reason.)
-func isTerminal(e redress.Event) bool {
-	return e.Name == redress.EventSuccess || (e.Reason != "" && e.Name != redress.EventFallback)
-}
-
-func isCircuitEvent(n redress.EventName) bool {
-	switch n {
-	case redress.EventCircuitOpened, redress.EventCircuitHalfOpen,
-		redress.EventCircuitClosed, redress.EventCircuitRejected:
-		return true
-	}
-	return false
 }

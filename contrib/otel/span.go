@@ -82,11 +82,11 @@ func (t *telemetry) addEvent(ctx context.Context, e redress.Event) {
 	if e.Reason != "" {
 		attrs = append(attrs, KeyStopReason.String(string(e.Reason)))
 	}
-	if isCircuitEvent(e.Name) {
+	if e.Name.Circuit() {
 		attrs = append(attrs, KeyCircuitState.String(e.State.String()))
 	}
 	span.AddEvent(string(e.Name), trace.WithAttributes(attrs...))
-	if !isTerminal(e) || e.Reason == "" {
+	if !e.Name.Terminal() || e.Reason == "" {
 		return
 	}
 	// A terminal failure: say why on the span itself.
@@ -94,7 +94,7 @@ func (t *telemetry) addEvent(ctx context.Context, e redress.Event) {
 	if e.Attempt > 0 {
 		span.SetAttributes(KeyErrorClass.String(e.Class.String()))
 	}
-	if isCircuitEvent(e.Name) {
+	if e.Name.Circuit() {
 		span.SetAttributes(KeyCircuitState.String(e.State.String()))
 	}
 }

@@ -143,13 +143,13 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 
 // Observe counts e in redress_events_total, and observes the sleep of a
 // retry event in redress_retry_sleep_seconds. The label class is the
-// class of the failure (such as "TRANSIENT") on retries and on events
-// that end a call after a failed attempt, and empty on the others;
+// class of the failure (such as "TRANSIENT") on events that have one (see
+// redress.Event.Classified), and empty on the others;
 // stop_reason is the stop reason (such as "MAX_ATTEMPTS_GLOBAL") on events
 // that carry one, and empty on the others.
 func (m *Metrics) Observe(_ context.Context, e redress.Event) {
 	class := ""
-	if e.Attempt > 0 && (e.Name == redress.EventRetry || e.Reason != "") {
+	if e.Classified() {
 		class = e.Class.String()
 	}
 	m.events.WithLabelValues(string(e.Name), class, e.Operation, string(e.Reason)).Inc()

@@ -130,7 +130,7 @@ redress_events_total{class="PERMANENT",event="permanent_fail",operation="",stop_
 			want: `
 # HELP redress_events_total Events of redress calls: retries, terminal outcomes and circuit breaker changes.
 # TYPE redress_events_total counter
-redress_events_total{class="",event="circuit_opened",operation="db.query",stop_reason=""} 1
+redress_events_total{class="TRANSIENT",event="circuit_opened",operation="db.query",stop_reason=""} 1
 redress_events_total{class="",event="circuit_rejected",operation="db.query",stop_reason="CIRCUIT_OPEN"} 1
 redress_events_total{class="TRANSIENT",event="max_attempts_exceeded",operation="db.query",stop_reason="MAX_ATTEMPTS_GLOBAL"} 2
 `,

@@ -168,7 +168,7 @@ func (o *Observer) event(client *sentry.Client, e redress.Event) *sentry.Event {
 		ev.Tags["operation"] = e.Operation
 	}
 	class := ""
-	if hasClass(e) {
+	if e.Classified() {
 		class = e.Class.String()
 		ev.Tags["class"] = class
 	}
@@ -199,7 +199,7 @@ func data(e redress.Event, withErr bool) map[string]any {
 	if e.Hedge > 0 {
 		d["hedge"] = e.Hedge
 	}
-	if hasClass(e) {
+	if e.Classified() {
 		d["class"] = e.Class.String()
 	}
 	if e.Name == redress.EventRetry || e.Name == redress.EventScheduled {
@@ -212,7 +212,7 @@ func data(e redress.Event, withErr bool) map[string]any {
 	if e.Reason != "" {
 		d["stop_reason"] = string(e.Reason)
 	}
-	if isCircuit(e.Name) {
+	if e.Name.Circuit() {
 		d["circuit_state"] = e.State.String()
 	}
 	if withErr && e.Err != nil {
@@ -258,24 +258,4 @@ func level(e redress.Event) sentry.Level {
 		return sentry.LevelInfo
 	}
 	return sentry.LevelError
-}
-
-// hasClass reports whether e is about a classified failure: a retry, the
-// failure that opened the breaker, or a stop after at least one attempt
-// (a call that a breaker, bulkhead or throttle refused at once has none).
-func hasClass(e redress.Event) bool {
-	switch e.Name {
-	case redress.EventRetry, redress.EventCircuitOpened:
-		return true
-	}
-	return e.Reason != "" && e.Attempt > 0
-}
-
-func isCircuit(n redress.EventName) bool {
-	switch n {
-	case redress.EventCircuitOpened, redress.EventCircuitHalfOpen,
-		redress.EventCircuitClosed, redress.EventCircuitRejected:
-		return true
-	}
-	return false
 }
