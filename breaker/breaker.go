@@ -46,9 +46,13 @@ type Breaker struct {
 	openedAt    atomic.Int64 // when the breaker last opened, in nanoseconds since origin
 	lastFailure atomic.Int64 // the last counted failure, in nanoseconds since origin; noFailure if none
 
-	mu           sync.Mutex // held to change word, and for the probe counts
-	probesOut    int        // probe slots taken in this half-open generation
-	probesPassed int        // probes of this generation that succeeded
+	// mu is held (exclusively) to change word, and for the probe counts.
+	// A failure counted in the closed state holds it shared, so that the
+	// check that its ticket is current and the counting happen with no
+	// change of state in between; successes never take it.
+	mu           sync.RWMutex
+	probesOut    int // probe slots taken in this half-open generation
+	probesPassed int // probes of this generation that succeeded
 
 	win window
 }
@@ -82,6 +86,10 @@ func generation(w uint64) uint64 { return w >> stateBits }
 func New(opts ...Option) *Breaker {
 	cfg := defaultConfig()
 	for _, o := range opts {
+		if o == nil {
+			cfg.invalid("Option(nil)", "an option is nil")
+			continue
+		}
 		o.apply(&cfg)
 	}
 	b := &Breaker{cfg: cfg, err: cfg.err()}
@@ -90,7 +98,9 @@ func New(opts ...Option) *Breaker {
 		return b
 	}
 	b.origin = cfg.clock.Now()
-	b.win.init(int64(cfg.window / numBuckets))
+	// Round the bucket width up, so that a failure counts for at least
+	// (numBuckets-1)/numBuckets of the window whatever its length.
+	b.win.init(int64((cfg.window + numBuckets - 1) / numBuckets))
 	return b
 }
 
@@ -235,10 +245,18 @@ func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
 // opens the breaker if a threshold has been reached.
 func (b *Breaker) recordClosed(w uint64, e event) Transition {
 	now := b.now()
+	b.mu.RLock()
+	if b.word.Load() != w {
+		// The state changed since Record checked the ticket (the clock
+		// read above is a place to be preempted): the outcome is stale.
+		b.mu.RUnlock()
+		return Transition{}
+	}
 	b.win.add(now, e)
 	if e.failure || e.ofClass {
 		b.noteFailure(now)
 	}
+	b.mu.RUnlock()
 	if !b.shouldTrip(now, e) {
 		return Transition{}
 	}

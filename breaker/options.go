@@ -70,14 +70,15 @@ func WithFailureThreshold(n int) Option {
 }
 
 // WithWindow sets the rolling window within which failures are counted.
-// The window is kept as 10 buckets of d/10 each, so a failure stops
-// counting between 9d/10 and d after it happened; memory does not depend
-// on traffic. d must be positive. The default is 60 s; repeating it
-// replaces the earlier value.
+// The window is kept as 10 buckets of d/10 each (rounded up to a whole
+// nanosecond), so a failure stops counting between 9d/10 and d after it
+// happened (d plus under 10 ns when d is not a multiple of 10 ns); memory
+// does not depend on traffic. d must be at least 10 ns. The default is
+// 60 s; repeating it replaces the earlier value.
 func WithWindow(d time.Duration) Option {
 	return optionFunc(func(c *config) {
-		if d <= 0 {
-			c.invalid(fmt.Sprintf("WithWindow(%v)", d), "the window must be positive")
+		if d < numBuckets {
+			c.invalid(fmt.Sprintf("WithWindow(%v)", d), "the window must be at least %v (one nanosecond per bucket)", time.Duration(numBuckets))
 			return
 		}
 		c.window = d

@@ -18,7 +18,9 @@ func TestInvalidOptions(t *testing.T) {
 		want string
 	}{
 		{"threshold 0", []Option{WithFailureThreshold(0)}, "breaker: invalid configuration: WithFailureThreshold(0): n must be at least 1"},
-		{"window 0", []Option{WithWindow(0)}, "breaker: invalid configuration: WithWindow(0s): the window must be positive"},
+		{"window 0", []Option{WithWindow(0)}, "breaker: invalid configuration: WithWindow(0s): the window must be at least 10ns (one nanosecond per bucket)"},
+		{"window below a nanosecond per bucket", []Option{WithWindow(9)}, "breaker: invalid configuration: WithWindow(9ns): the window must be at least 10ns (one nanosecond per bucket)"},
+		{"nil option", []Option{nil}, "breaker: invalid configuration: Option(nil): an option is nil"},
 		{"negative recovery", []Option{WithRecoveryTimeout(-time.Second)}, "breaker: invalid configuration: WithRecoveryTimeout(-1s): the recovery timeout must be positive"},
 		{"probes 0", []Option{WithHalfOpenProbes(0)}, "breaker: invalid configuration: WithHalfOpenProbes(0): n must be at least 1"},
 		{"nil clock", []Option{WithClock(nil)}, "breaker: invalid configuration: WithClock(nil): the clock must not be nil"},
@@ -68,7 +70,7 @@ func TestInvalidOptions(t *testing.T) {
 
 func TestValidOptions(t *testing.T) {
 	b := New(
-		WithFailureThreshold(1), WithWindow(time.Nanosecond), WithRecoveryTimeout(time.Nanosecond),
+		WithFailureThreshold(1), WithWindow(10*time.Nanosecond), WithRecoveryTimeout(time.Nanosecond),
 		WithHalfOpenProbes(100), WithFailureRate(1, 1), WithTripOn(),
 		WithClassThreshold(classifier.Unknown, 1), WithClock(newFakeClock()),
 		WithOnStateChange(func(from, to State) {}),
