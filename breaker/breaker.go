@@ -245,18 +245,28 @@ func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
 // opens the breaker if a threshold has been reached.
 func (b *Breaker) recordClosed(w uint64, e event) Transition {
 	now := b.now()
-	b.mu.RLock()
-	if b.word.Load() != w {
-		// The state changed since Record checked the ticket (the clock
-		// read above is a place to be preempted): the outcome is stale.
-		b.mu.RUnlock()
-		return Transition{}
-	}
-	b.win.add(now, e)
 	if e.failure || e.ofClass {
+		// Check that the ticket is still current and count the failure
+		// with no change of state in between (the clock read above is a
+		// place to be preempted): a stale failure must not count in the
+		// next generation's window.
+		b.mu.RLock()
+		if b.word.Load() != w {
+			b.mu.RUnlock()
+			return Transition{}
+		}
+		b.win.add(now, e)
 		b.noteFailure(now)
+		b.mu.RUnlock()
+	} else {
+		// A success in the failure-rate mode only adds a call; re-checking
+		// without the lock keeps that path lock-free, at the cost of a
+		// rare stale call counted towards the next generation's minimum.
+		if b.word.Load() != w {
+			return Transition{}
+		}
+		b.win.add(now, e)
 	}
-	b.mu.RUnlock()
 	if !b.shouldTrip(now, e) {
 		return Transition{}
 	}
