@@ -197,8 +197,9 @@ func WithTTL(d time.Duration) Option {
 
 // WithMinPerSecond sets the retries per second a Ratio allows whatever the
 // traffic, so that a client that has just started, or sends few requests,
-// can still retry. n must be finite and not negative; 0 gives no minimum.
-// Only NewRatio accepts it. The default is 10, Finagle's; repeating the
+// can still retry. It is kept as a reserve of n × TTL whole retries per
+// TTL (rounded down), so n × TTL must be 0 or at least 1. n must be finite
+// and not negative; 0 gives no minimum. Only NewRatio accepts it. The default is 10, Finagle's; repeating the
 // option replaces the minimum.
 func WithMinPerSecond(n float64) Option {
 	return optionFunc(func(cfg *config) {

@@ -2,6 +2,7 @@ package budget
 
 import (
 	"context"
+	"errors"
 	"math"
 	"testing"
 	"time"
@@ -89,6 +90,13 @@ func FuzzRatio(f *testing.F) {
 		clk := newFakeClock()
 		r := NewRatio(ratio, WithClock(clk), WithMinPerSecond(float64(minPerSecond)),
 			WithTTL(ttl), WithBuckets(int(buckets%32)+1))
+		if res := float64(minPerSecond) * ttl.Seconds(); res > 0 && res < 1 {
+			// A reserve below one retry is refused (see NewRatio).
+			if !errors.Is(r.Err(), ErrInvalidConfig) {
+				t.Fatalf("reserve %v: Err() = %v, want ErrInvalidConfig", res, r.Err())
+			}
+			return
+		}
 		if err := r.Err(); err != nil {
 			t.Fatalf("Err() = %v", err)
 		}

@@ -69,6 +69,10 @@ func NewRatio(ratio float64, opts ...Option) *Ratio {
 		r.err = cfg.err
 	case reserve > maxReserve:
 		r.err = fmt.Errorf("budget.NewRatio: reserve of %v retries (WithMinPerSecond × WithTTL) is above %v: %w", reserve, maxReserve, ErrInvalidConfig)
+	case reserve > 0 && reserve < 1:
+		// A retry takes a whole unit: a reserve below one would promise a
+		// minimum that never grants anything.
+		r.err = fmt.Errorf("budget.NewRatio: reserve of %v retries (WithMinPerSecond × WithTTL) is below one retry; raise either: %w", reserve, ErrInvalidConfig)
 	}
 	if r.err != nil {
 		return r
