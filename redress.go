@@ -185,11 +185,11 @@ func (r *runner[T]) loop(ctx context.Context) error {
 			r.record(false)
 		}
 		// Rules 2 to 8.
-		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
-		if d.Retry && testhooks.NoRetries(ctx) {
+		if n == 1 && testhooks.NoRetries(ctx) {
 			// A test asked for one attempt only (redresstest.NoRetries).
-			d = retry.Decision{Reason: StopMaxAttempts}
+			tr.LimitAttempts(1)
 		}
+		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
 		if !d.Retry {
 			return r.stop(ctx, n, d.Reason, err, 0, nil, nil)
 		}
@@ -246,7 +246,7 @@ func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
 
 // innermost runs the attempt itself: hedged, or once.
 func (r *runner[T]) innermost(ctx context.Context) error {
-	if r.cfg.hedge.max > 0 && !r.probe {
+	if r.cfg.hedge.max > 0 && !r.probe && !testhooks.NoRetries(ctx) {
 		return r.hedged(ctx)
 	}
 	r.attempts++

@@ -23,7 +23,8 @@ import (
 // (redress uses them for attempt timeouts) are not sleeps; their functions
 // run synchronously inside the Advance (or the auto-advancing sleep) that
 // passes their time, so when Advance returns, a timed-out attempt's
-// context is already cancelled.
+// context is already cancelled. (One that is due when it is made, d <= 0,
+// runs at once in its own goroutine, as on the real clock.)
 //
 // A Clock is safe for concurrent use.
 type Clock struct {
@@ -224,15 +225,18 @@ func (c *Clock) NewTimer(d time.Duration) clock.Timer {
 }
 
 // AfterFunc calls f once d has passed on the clock, inside the Advance that
-// passes it, unless the returned timer is stopped first.
+// passes it, unless the returned timer is stopped first. With d <= 0 it
+// runs f at once in its own goroutine.
 func (c *Clock) AfterFunc(d time.Duration, f func()) clock.Timer {
 	t := &fakeTimer{c: c, fn: f, index: -1}
-	c.mu.Lock()
-	c.addLocked(t, d)
 	if d <= 0 {
-		c.advanceLocked(c.now)
+		// Due already: run f in its own goroutine at once, as the real
+		// clock does, rather than on the caller's.
+		go f()
 		return t
 	}
+	c.mu.Lock()
+	c.addLocked(t, d)
 	c.mu.Unlock()
 	return t
 }

@@ -205,7 +205,8 @@ func (r *Recorder) Reasons() []redress.StopReason {
 	defer r.mu.Unlock()
 	var reasons []redress.StopReason
 	for _, e := range r.events {
-		if e.Reason != "" {
+		// Only the terminal event: a fallback event repeats the reason.
+		if e.Reason != "" && e.Name.Terminal() {
 			reasons = append(reasons, e.Reason)
 		}
 	}
@@ -235,7 +236,7 @@ func (r *Recorder) Classes() []classifier.Class {
 	defer r.mu.Unlock()
 	var classes []classifier.Class
 	for _, e := range r.events {
-		if e.Name == redress.EventRetry || classifiedStops[e.Reason] {
+		if e.Name == redress.EventRetry || (e.Name.Terminal() && classifiedStops[e.Reason]) {
 			classes = append(classes, e.Class)
 		}
 	}

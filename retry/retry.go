@@ -111,7 +111,13 @@ func (p *Policy) Deferred() bool { return p.deferMode }
 type Tracker struct {
 	perClass [classifier.NumClasses]int
 	prev     time.Duration
+	limit    int // attempts this call may make, if below the policy's; 0: no limit of its own
 }
+
+// LimitAttempts caps this call's attempts at n (the first included) when
+// n is below the policy's own cap: rule 5 then stops the call after
+// attempt n, before any delay is computed. n below 1 is taken as 1.
+func (t *Tracker) LimitAttempts(n int) { t.limit = max(n, 1) }
 
 // Decision is Decide's answer.
 type Decision struct {
@@ -162,7 +168,7 @@ func (p *Policy) Decide(t *Tracker, n int, c classifier.Classification, w Window
 	}
 	// Rule 5: the global cap; nothing is computed for a retry that will
 	// not happen.
-	if n >= p.maxAttempts {
+	if n >= p.maxAttempts || (t.limit > 0 && n >= t.limit) {
 		return Decision{Reason: StopMaxAttempts}
 	}
 	// Rule 6.

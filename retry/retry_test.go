@@ -326,3 +326,29 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 		t.Errorf("Decide allocates %v times, want 0", allocs)
 	}
 }
+
+func TestTrackerLimitAttempts(t *testing.T) {
+	calls := 0
+	s := backoff.Func(func(backoff.Input) time.Duration { calls++; return time.Second })
+	p, err := retry.New(retry.WithBackoff(s), retry.WithMaxAttempts(5))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := classifier.Classification{Class: classifier.Transient}
+	var tr retry.Tracker
+	tr.LimitAttempts(2)
+	got := []retry.Decision{p.Decide(&tr, 1, c, retry.NoDeadline), p.Decide(&tr, 2, c, retry.NoDeadline)}
+	want := []retry.Decision{{Retry: true, Delay: time.Second}, {Reason: retry.StopMaxAttempts}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("decisions (-want +got):\n%s", diff)
+	}
+	if calls != 1 {
+		t.Errorf("strategy asked %d times, want 1: no delay for the retry that will not happen", calls)
+	}
+	// A limit above the policy's changes nothing; below 1 means 1.
+	tr = retry.Tracker{}
+	tr.LimitAttempts(0)
+	if d := p.Decide(&tr, 1, c, retry.NoDeadline); d.Reason != retry.StopMaxAttempts {
+		t.Errorf("LimitAttempts(0): %+v, want MAX_ATTEMPTS_GLOBAL at attempt 1", d)
+	}
+}
