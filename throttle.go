@@ -3,13 +3,14 @@ package redress
 import (
 	"context"
 	"errors"
+	"fmt"
 	"math"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
+	"github.com/redress-go/redress/internal/splitmix"
 )
 
 // ErrThrottled is the cause of a call that a Throttle rejected before it
@@ -62,7 +63,7 @@ type Throttle struct {
 	k      float64
 	width  time.Duration // of one bucket
 	clock  Clock
-	rand   atomic.Uint64
+	rand   splitmix.Source
 	err    error
 	mu     sync.Mutex
 	counts [throttleBuckets]throttleBucket
@@ -91,14 +92,14 @@ func NewThrottle(cfg ThrottleConfig) *Throttle {
 	case t.k < 1 || math.IsNaN(t.k) || math.IsInf(t.k, 0):
 		t.err = errors.New("throttle: K must be at least 1")
 	case window < throttleBuckets:
-		t.err = errors.New("throttle: window must be positive")
+		t.err = fmt.Errorf("throttle: window must be at least %v", time.Duration(throttleBuckets))
 	}
 	t.width = window / throttleBuckets
 	seed := cfg.Seed
 	if seed == 0 {
 		seed = uint64(t.clock.Now().UnixNano())
 	}
-	t.rand.Store(seed)
+	t.rand.Seed(seed)
 	return t
 }
 
@@ -119,7 +120,7 @@ func (t *Throttle) Allow() bool {
 	now := t.epoch(t.clock.Now())
 	t.mu.Lock()
 	p := t.probability(now)
-	reject := p > 0 && t.uniform() < p
+	reject := p > 0 && t.rand.Float64() < p
 	if reject {
 		t.bucket(now).requests++
 	}
@@ -163,15 +164,6 @@ func (t *Throttle) probability(now int64) float64 {
 		}
 	}
 	return max(0, (requests-t.k*accepts)/(requests+1))
-}
-
-// uniform returns a number in [0, 1) from a splitmix64 sequence.
-func (t *Throttle) uniform() float64 {
-	z := t.rand.Add(0x9e3779b97f4a7c15)
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	z ^= z >> 31
-	return float64(z>>11) / (1 << 53)
 }
 
 // accepted reports whether a failure of class c means the backend

@@ -151,7 +151,7 @@ func TestThrottleConfig(t *testing.T) {
 		want string
 	}{
 		{"K below 1", redress.ThrottleConfig{K: 0.5}, "WithThrottle: throttle: K must be at least 1"},
-		{"negative window", redress.ThrottleConfig{Window: -time.Second}, "WithThrottle: throttle: window must be positive"},
+		{"negative window", redress.ThrottleConfig{Window: -time.Second}, "WithThrottle: throttle: window must be at least 12ns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

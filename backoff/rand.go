@@ -4,8 +4,9 @@ import (
 	"math"
 	"math/bits"
 	"math/rand/v2"
-	"sync/atomic"
 	"time"
+
+	"github.com/redress-go/redress/internal/splitmix"
 )
 
 // Option configures a jittered strategy (FullJitter, EqualJitter,
@@ -49,32 +50,19 @@ func (r *rng) init(opts []Option) {
 		opt.apply(&o)
 	}
 	r.seeded = o.seeded
-	r.state.Store(o.seed)
+	r.src.Seed(o.seed)
 }
 
 // rng is the random source of one strategy. Unseeded, it uses
 // math/rand/v2's top-level functions, which are safe for concurrent use.
-// Seeded, it is SplitMix64 (Steele, Lea and Flood, "Fast Splittable
-// Pseudorandom Number Generators", OOPSLA 2014), whose state is a counter
-// advanced by a constant: an atomic add gives each draw its own counter
-// value, so concurrent draws need no lock. An rng must not be copied after
-// first use.
+// Seeded, it is SplitMix64 (package internal/splitmix), which needs no
+// lock either. An rng must not be copied after first use.
 type rng struct {
 	seeded bool
-	state  atomic.Uint64
+	src    splitmix.Source
 }
 
-// splitMixGamma is SplitMix64's increment, 2^64 divided by the golden
-// ratio, rounded to odd.
-const splitMixGamma = 0x9e3779b97f4a7c15
-
-func (r *rng) uint64() uint64 {
-	z := r.state.Add(splitMixGamma)
-	// SplitMix64's finaliser (the constants of Vigna's splitmix64.c).
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9
-	z = (z ^ (z >> 27)) * 0x94d049bb133111eb
-	return z ^ (z >> 31)
-}
+func (r *rng) uint64() uint64 { return r.src.Uint64() }
 
 // upTo returns a uniform draw from [0, n]. n must not be negative.
 func (r *rng) upTo(n time.Duration) time.Duration {
