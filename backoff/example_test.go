@@ -84,15 +84,15 @@ func ExampleDecorrelatedJitter() {
 }
 
 func ExampleToken() {
-	// Uniform in [cap/2, cap], cap = min(10s, 1s·1.5^(attempt-1)).
+	// Uniform in [cap/2, cap], cap = min(10s, 1s·1.5^attempt).
 	delays(backoff.Token(time.Second, 10*time.Second, backoff.WithSeed(1)), 6)
 	// Output:
-	// 1 783ms
-	// 2 1.309s
-	// 3 2.217s
-	// 4 2.437s
-	// 5 3.656s
-	// 6 6.693s
+	// 1 1.175s
+	// 2 1.964s
+	// 3 3.326s
+	// 4 3.656s
+	// 5 5.484s
+	// 6 8.814s
 }
 
 func ExampleRetryAfterOr() {

@@ -33,10 +33,10 @@ func refExponential(base, maxD time.Duration, attempt int) time.Duration {
 	return time.Duration(v.Int64())
 }
 
-// refToken is min(maxD, floor(base·1.5^(attempt-1))) with attempt below 1
+// refToken is min(maxD, floor(base·1.5^attempt)) with attempt below 1
 // counted as 1, for a normalised base and maxD.
 func refToken(base, maxD time.Duration, attempt int) time.Duration {
-	k := max(attempt, 1) - 1
+	k := max(attempt, 1)
 	if base == 0 {
 		return 0
 	}

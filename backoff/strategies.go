@@ -123,12 +123,13 @@ func (s *decorrelatedJitter) Delay(in Input) time.Duration {
 // Token returns the Python library's token backoff: a cap that grows by
 // half each attempt,
 //
-//	cap = min(max, base·1.5^(attempt-1))
+//	cap = min(max, base·1.5^attempt)
 //
-// so the first retry's cap is base, and a delay uniform in [cap/2, cap]
-// (rounding cap/2 down). It grows more gently than the doubling
-// strategies. The cap is computed in floating point, rounded down to a
-// nanosecond, and saturates at max for any attempt, however large.
+// with attempt 1-based, as in the Python library (so the first retry's cap
+// is 1.5·base and mixed fleets back off alike), and a delay uniform in
+// [cap/2, cap] (rounding cap/2 down). It grows more gently than the
+// doubling strategies. The cap is computed in floating point, rounded down
+// to a nanosecond, and saturates at max for any attempt, however large.
 // Arguments are normalised as for Exponential; WithSeed makes the draws
 // reproducible.
 func Token(base, max time.Duration, opts ...Option) Strategy {
@@ -170,19 +171,20 @@ func doubled(base, maxDelay time.Duration, attempt int) time.Duration {
 	return base << k
 }
 
-// grown returns min(maxDelay, base·1.5^(attempt-1)) without overflow,
+// grown returns min(maxDelay, base·1.5^attempt) without overflow,
 // counting an attempt below 1 as 1. It requires 0 <= base <= maxDelay.
 // It multiplies step by step rather than calling math.Pow, so the result
 // is the same on every platform; with base at least 1ns the loop reaches
 // maxDelay within about 110 steps.
 func grown(base, maxDelay time.Duration, attempt int) time.Duration {
-	k := max(attempt, 1) - 1
-	if base == 0 || k == 0 {
-		return base
+	k := max(attempt, 1)
+	if base == 0 {
+		return 0
 	}
 	// f is converted back only while below limit, and limit is at most
-	// 2^63, so the conversion cannot overflow. (float64(base) itself may
-	// round up to 2^63, which is why k == 0 returns base above.)
+	// 2^63, so the conversion cannot overflow: float64(base) may round up
+	// to 2^63, but k >= 1 multiplies it at least once before any
+	// conversion.
 	f, limit := float64(base), float64(maxDelay)
 	for ; k > 0; k-- {
 		f *= 1.5
