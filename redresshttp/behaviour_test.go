@@ -1,0 +1,297 @@
+package redresshttp_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/redresshttp"
+	"github.com/redress-go/redress/redresstest"
+	"github.com/redress-go/redress/retry"
+)
+
+func TestTransportDrainsDiscardedResponses(t *testing.T) {
+	tests := []struct {
+		name     string
+		giveSize int // of each 503's body
+		want     []bodyStat
+	}{
+		{
+			name:     "small bodies drained to the end",
+			giveSize: 10,
+			want:     []bodyStat{{Read: 10, Closed: true}, {Read: 10, Closed: true}, {Read: 0, Closed: false}},
+		},
+		{
+			name:     "large bodies drained up to 64 KiB",
+			giveSize: 100 << 10,
+			want:     []bodyStat{{Read: 64 << 10, Closed: true}, {Read: 64 << 10, Closed: true}, {Read: 0, Closed: false}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fail := func(w http.ResponseWriter, r *http.Request) {
+				w.WriteHeader(503)
+				io.WriteString(w, strings.Repeat("x", tt.giveSize))
+			}
+			srv := newServer(t, fail, fail, reply(200))
+			log := &bodyLog{base: newBase(t)}
+			clk := redresstest.NewAutoClock(time.Unix(0, 0))
+			tr := &redresshttp.Transport{Base: log, Policy: testPolicy(clk)}
+			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatalf("RoundTrip: %v", err)
+			}
+			if diff := cmp.Diff(tt.want, log.stats()); diff != "" {
+				t.Errorf("bodies when RoundTrip returned (-want +got):\n%s", diff)
+			}
+			if got := readBody(t, resp); got != "answer 3" {
+				t.Errorf("body = %q; want %q", got, "answer 3")
+			}
+			if got := log.stats()[2]; got != (bodyStat{Read: len("answer 3"), Closed: true}) {
+				t.Errorf("returned body after reading and closing it: %+v", got)
+			}
+		})
+	}
+}
+
+// resetConnection aborts the connection with a TCP reset, as a crashing
+// server or a load balancer would.
+func resetConnection(w http.ResponseWriter, r *http.Request) {
+	conn, _, err := http.NewResponseController(w).Hijack()
+	if err != nil {
+		panic(err)
+	}
+	conn.(*net.TCPConn).SetLinger(0)
+	conn.Close()
+}
+
+func TestTransportRetriesResetConnection(t *testing.T) {
+	srv := newServer(t, resetConnection, reply(200))
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	var rec redresstest.Recorder
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk, rec.Option())}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("RoundTrip: %v", err)
+	}
+	got := outcome{Status: resp.StatusCode, Body: readBody(t, resp), Requests: srv.requests(), Sleeps: clk.Sleeps()}
+	want := outcome{Status: 200, Body: "answer 2", Requests: 2, Sleeps: []time.Duration{time.Second}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RoundTrip (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]classifier.Class{classifier.Transient}, rec.Classes()); diff != "" {
+		t.Errorf("classes (-want +got):\n%s; errors %v", diff, rec.Errors())
+	}
+}
+
+func TestTransportCallerCancelsDuringBackoff(t *testing.T) {
+	srv := newServer(t, statuses(503, 200)...)
+	log := &bodyLog{base: newBase(t)}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cancelOnRetry := redress.ObserverFunc(func(_ context.Context, e redress.Event) {
+		if e.Name == redress.EventRetry {
+			cancel()
+		}
+	})
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: log, Policy: testPolicy(clk, redress.WithObserver(cancelOnRetry))}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+
+	resp, err := tr.RoundTrip(req)
+	var se *redress.StopError
+	if resp != nil || !errors.As(err, &se) || se.Reason != redress.StopAborted || !errors.Is(err, context.Canceled) {
+		t.Fatalf("RoundTrip = %v, %v; want no response and an ABORTED StopError", resp, err)
+	}
+	if got := srv.requests(); got != 1 {
+		t.Errorf("server received %d requests; want 1", got)
+	}
+	if diff := cmp.Diff([]bodyStat{{Closed: true}}, log.stats()); diff != "" {
+		t.Errorf("bodies (-want +got):\n%s", diff)
+	}
+}
+
+func TestTransportCallerCancelsInFlight(t *testing.T) {
+	arrived := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done()
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk)}
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+	go func() {
+		<-arrived
+		cancel()
+	}()
+
+	resp, err := tr.RoundTrip(req)
+	var se *redress.StopError
+	if resp != nil || !errors.As(err, &se) || se.Reason != redress.StopAborted || !errors.Is(err, context.Canceled) {
+		t.Fatalf("RoundTrip = %v, %v; want no response and an ABORTED StopError", resp, err)
+	}
+	if got := srv.requests(); got != 1 {
+		t.Errorf("server received %d requests; want 1", got)
+	}
+}
+
+// An attempt that waits past the attempt timeout is cut, classified
+// TRANSIENT and retried.
+func TestTransportAttemptTimeout(t *testing.T) {
+	arrived := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done() // until the client gives up
+	}, reply(200))
+	clk := redresstest.NewClock(time.Unix(0, 0))
+	var rec redresstest.Recorder
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk,
+		redress.WithAttemptTimeout(2*time.Second), rec.Option())}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result)
+	go func() {
+		resp, err := tr.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+
+	<-arrived
+	clk.Advance(2 * time.Second) // the first attempt times out
+	if err := clk.WaitForSleepersContext(t.Context(), 1); err != nil {
+		t.Fatal(err)
+	}
+	clk.Advance(time.Second) // the backoff
+	r := <-done
+	if r.err != nil {
+		t.Fatalf("RoundTrip: %v", r.err)
+	}
+	if got := readBody(t, r.resp); got != "answer 2" {
+		t.Errorf("body = %q; want %q", got, "answer 2")
+	}
+	if diff := cmp.Diff([]classifier.Class{classifier.Transient}, rec.Classes()); diff != "" {
+		t.Errorf("classes (-want +got):\n%s", diff)
+	}
+	if errs := rec.Errors(); len(errs) != 2 || !errors.Is(errs[0], classifier.ErrAttemptTimeout) {
+		t.Errorf("attempt errors %v; want the first to match ErrAttemptTimeout", errs)
+	}
+}
+
+func TestTransportBehindBreaker(t *testing.T) {
+	srv := newServer(t, statuses(500)...)
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	br := breaker.New(breaker.WithFailureThreshold(1), breaker.WithClock(clk))
+	client := &http.Client{Transport: &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk,
+		redress.WithBreaker(br), redress.WithRetry(retry.WithMaxAttempts(2)))}}
+
+	resp, err := client.Get(srv.URL)
+	if err != nil {
+		t.Fatalf("first call: %v", err)
+	}
+	if got := readBody(t, resp); resp.StatusCode != 500 || got != "answer 2" {
+		t.Errorf("first call: %d %q; want 500 %q", resp.StatusCode, got, "answer 2")
+	}
+	if !br.IsOpen() {
+		t.Fatalf("breaker %v after two 500s; want open", br.State())
+	}
+
+	body := &closeCounter{Reader: strings.NewReader("payload")}
+	req, _ := http.NewRequest(http.MethodPut, srv.URL, body)
+	resp, err = client.Do(req)
+	var se *redress.StopError
+	if resp != nil || !errors.Is(err, breaker.ErrOpen) || !errors.As(err, &se) || se.Reason != redress.StopCircuitOpen {
+		t.Fatalf("second call = %v, %v; want a CIRCUIT_OPEN StopError", resp, err)
+	}
+	if got := srv.requests(); got != 2 {
+		t.Errorf("server received %d requests; want 2", got)
+	}
+	if body.closed != 1 {
+		t.Errorf("unsent request body closed %d times; want 1", body.closed)
+	}
+}
+
+// A transport error on the last attempt is returned as the StopError.
+func TestTransportConnectionRefused(t *testing.T) {
+	srv := newServer(t, reply(200))
+	url := srv.URL
+	srv.Close()
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk)}
+	req, _ := http.NewRequest(http.MethodGet, url, nil)
+
+	resp, err := tr.RoundTrip(req)
+	var se *redress.StopError
+	if resp != nil || !errors.As(err, &se) || se.Reason != redress.StopMaxAttempts || se.LastClass != classifier.Transient {
+		t.Fatalf("RoundTrip = %v, %v; want a MAX_ATTEMPTS_GLOBAL StopError of class TRANSIENT", resp, err)
+	}
+	if se.Attempts != retry.DefaultMaxAttempts {
+		t.Errorf("%d attempts; want %d", se.Attempts, retry.DefaultMaxAttempts)
+	}
+}
+
+// The returned body is read after RoundTrip returned, under the caller's
+// context: the policy's per-attempt context has ended by then.
+func TestTransportBodyOutlivesTheAttempt(t *testing.T) {
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	policy := testPolicy(clk, redress.WithAttemptTimeout(time.Second))
+
+	t.Run("read after the attempt", func(t *testing.T) {
+		release := make(chan struct{})
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200)
+			http.NewResponseController(w).Flush()
+			select {
+			case <-release:
+				io.WriteString(w, "the rest")
+			case <-r.Context().Done():
+			}
+		})
+		tr := &redresshttp.Transport{Base: newBase(t), Policy: policy}
+		req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("RoundTrip: %v", err)
+		}
+		close(release)
+		if got := readBody(t, resp); got != "the rest" {
+			t.Errorf("body = %q; want %q", got, "the rest")
+		}
+	})
+	t.Run("cancelled by the caller", func(t *testing.T) {
+		srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(200)
+			http.NewResponseController(w).Flush()
+			<-r.Context().Done()
+		})
+		tr := &redresshttp.Transport{Base: newBase(t), Policy: policy}
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL, nil)
+		resp, err := tr.RoundTrip(req)
+		if err != nil {
+			t.Fatalf("RoundTrip: %v", err)
+		}
+		defer resp.Body.Close()
+		cancel()
+		if _, err := io.ReadAll(resp.Body); !errors.Is(err, context.Canceled) {
+			t.Errorf("reading after the caller cancelled: %v; want context.Canceled", err)
+		}
+	})
+}
