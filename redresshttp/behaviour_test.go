@@ -295,3 +295,120 @@ func TestTransportBodyOutlivesTheAttempt(t *testing.T) {
 		}
 	})
 }
+
+// A call that stops after a failing status, for whatever reason but the
+// caller's, returns that status's response.
+func TestTransportReturnsTheLastResponse(t *testing.T) {
+	type want struct {
+		Outcome outcome
+		Reasons []redress.StopReason
+	}
+	degraded := func(context.Context, error) (*http.Response, error) {
+		return &http.Response{StatusCode: 299, Body: io.NopCloser(strings.NewReader("from the fallback"))}, nil
+	}
+	tests := []struct {
+		name     string
+		giveCtx  context.Context
+		giveOpts []redress.Option
+		want     want
+	}{
+		{
+			name:     "the budget denies the retry",
+			giveCtx:  context.Background(),
+			giveOpts: []redress.Option{redress.WithBudget(redresstest.NewBudget(0))},
+			want:     want{outcome{Status: 503, Body: "answer 1", Requests: 1}, []redress.StopReason{redress.StopBudgetExhausted}},
+		},
+		{
+			name:     "defer mode",
+			giveCtx:  context.Background(),
+			giveOpts: []redress.Option{redress.WithRetry(retry.WithDefer(true))},
+			want:     want{outcome{Status: 503, Body: "answer 1", Requests: 1}, []redress.StopReason{redress.StopScheduled}},
+		},
+		{
+			name:    "redresstest.NoRetries",
+			giveCtx: redresstest.NoRetries(context.Background()),
+			want:    want{outcome{Status: 503, Body: "answer 1", Requests: 1}, []redress.StopReason{redress.StopMaxAttempts}},
+		},
+		{
+			name:    "a fallback answers instead",
+			giveCtx: context.Background(),
+			giveOpts: []redress.Option{redress.WithRetry(retry.WithMaxAttempts(2)),
+				redress.WithFallback(degraded)},
+			want: want{outcome{Status: 299, Body: "from the fallback", Requests: 2}, []redress.StopReason{redress.StopMaxAttempts}},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newServer(t, statuses(503)...)
+			log := &bodyLog{base: newBase(t)}
+			clk := redresstest.NewAutoClock(time.Unix(0, 0))
+			var rec redresstest.Recorder
+			tr := &redresshttp.Transport{Base: log, Policy: testPolicy(clk, append(tt.giveOpts, rec.Option())...)}
+			req, _ := http.NewRequestWithContext(tt.giveCtx, http.MethodGet, srv.URL, nil)
+
+			resp, err := tr.RoundTrip(req)
+			if err != nil {
+				t.Fatalf("RoundTrip: %v", err)
+			}
+			got := want{outcome{Status: resp.StatusCode, Body: readBody(t, resp), Requests: srv.requests()}, rec.Reasons()}
+			if diff := cmp.Diff(tt.want, got); diff != "" {
+				t.Errorf("RoundTrip (-want +got):\n%s", diff)
+			}
+			for i, s := range log.stats() {
+				if !s.Closed {
+					t.Errorf("response %d not closed", i+1)
+				}
+			}
+		})
+	}
+}
+
+// A breaker inside the retry loop that refuses the retry ends the call on
+// the response before it.
+func TestTransportBreakerRefusesTheRetry(t *testing.T) {
+	srv := newServer(t, statuses(503, 200)...)
+	br := redresstest.NewBreaker(breaker.Closed)
+	br.ScriptAllow(true, false)
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk,
+		redress.WithBreaker(br), redress.WithOrder(redress.StageRetry, redress.StageBreaker))}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatalf("RoundTrip: %v", err)
+	}
+	got := outcome{Status: resp.StatusCode, Body: readBody(t, resp), Requests: srv.requests(), Sleeps: clk.Sleeps()}
+	want := outcome{Status: 503, Body: "answer 1", Requests: 1, Sleeps: []time.Duration{time.Second}}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("RoundTrip (-want +got):\n%s", diff)
+	}
+}
+
+// An attempt that middleware fails without sending is the call's last
+// failure: RoundTrip returns its error, not an earlier attempt's response.
+func TestTransportLastFailureNotAResponse(t *testing.T) {
+	srv := newServer(t, statuses(503, 200)...)
+	log := &bodyLog{base: newBase(t)}
+	errLocal := errors.New("refused locally")
+	refuseRetries := func(next redress.Handler) redress.Handler {
+		return func(ctx context.Context, a *redress.Attempt) error {
+			if a.Number > 1 {
+				return classifier.MarkTransient(errLocal)
+			}
+			return next(ctx, a)
+		}
+	}
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: log, Policy: testPolicy(clk,
+		redress.WithMiddleware(refuseRetries), redress.WithRetry(retry.WithMaxAttempts(2)))}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+
+	resp, err := tr.RoundTrip(req)
+	if resp != nil || !errors.Is(err, errLocal) {
+		t.Fatalf("RoundTrip = %v, %v; want no response and an error matching %v", resp, err, errLocal)
+	}
+	if diff := cmp.Diff([]bodyStat{{Closed: true}}, log.stats()); diff != "" {
+		t.Errorf("bodies (-want +got):\n%s", diff)
+	}
+}

@@ -17,8 +17,8 @@ import (
 var errNoResponse = errors.New("redresshttp: no response and no error")
 
 // errNotSent is what a hedge of a request that is sent once returns when
-// the one send succeeded: it is never the call's outcome, as the send
-// wins the attempt.
+// the one send's response was not a failure: it is never the call's
+// outcome, as the send wins the attempt.
 var errNotSent = errors.New("redresshttp: request sent once, not hedged")
 
 // call is one RoundTrip: the request, and the responses its attempts
@@ -30,7 +30,7 @@ type call struct {
 	once bool // the request may be sent only once
 
 	mu       sync.Mutex
-	attempt  int        // the number of the attempt running, from track
+	attempt  int        // the number of the attempt running, from observe
 	sends    int        // invocations that sent the request
 	bodyUsed bool       // req.Body itself went out with a send
 	open     []received // responses not yet returned nor discarded
@@ -51,21 +51,22 @@ type received struct {
 }
 
 func newCall(req *http.Request, base http.RoundTripper, once bool) *call {
-	c := &call{req: req, base: base, once: once}
+	c := &call{req: req, base: base, once: once, attempt: 1}
 	if once {
 		c.sent = make(chan struct{})
 	}
 	return c
 }
 
-// track is attempt middleware: it tells the operation which attempt runs,
-// so that the operation can discard what earlier attempts received.
-func (c *call) track(next redress.Handler) redress.Handler {
-	return func(ctx context.Context, a *redress.Attempt) error {
+// observe counts the call's retries, so that every invocation of the
+// operation knows the attempt it belongs to and can discard what earlier
+// attempts received. An observer, unlike attempt middleware, is no stage
+// that a policy's WithOrder must place.
+func (c *call) observe(_ context.Context, e redress.Event) {
+	if e.Name == redress.EventRetry {
 		c.mu.Lock()
-		c.attempt = a.Number
+		c.attempt = e.Attempt + 1
 		c.mu.Unlock()
-		return next(ctx, a)
 	}
 }
 
@@ -126,9 +127,7 @@ func (c *call) roundTrip(ctx context.Context, attempt int) (*http.Response, erro
 	resp, err := c.base.RoundTrip(r)
 	switch {
 	case err != nil:
-		if resp != nil {
-			resp.Body.Close() // a RoundTripper's response with an error is ignored
-		}
+		closeBody(resp) // a RoundTripper's response with an error is ignored
 		stopAttempt()
 		cancel(nil)
 		return nil, err
@@ -138,7 +137,7 @@ func (c *call) roundTrip(ctx context.Context, attempt int) (*http.Response, erro
 		return nil, errNoResponse
 	case !stopAttempt():
 		// The attempt ended as the headers came: the body is cut off.
-		resp.Body.Close()
+		closeBody(resp)
 		return nil, context.Cause(ctx)
 	}
 	var b *body
@@ -208,9 +207,14 @@ func (c *call) finish(resp *http.Response, err error) (*http.Response, error) {
 	if !bodyUsed && c.req.Body != nil {
 		c.req.Body.Close() // a RoundTripper closes the body, sent or not
 	}
-	if resp == nil && err != nil && c.once && c.sentResp != nil {
-		// A hedge's failure stood in for the one send's response.
-		resp = c.sentResp
+	// The call ended on a response when its last failure was one, even if
+	// a stage then refused the next attempt (its StopError wraps the last
+	// failure): the caller gets it, as any RoundTripper's caller would.
+	endedOnResponse := errors.Is(err, redress.ErrResultRejected)
+	if resp == nil && c.once && c.sentResp != nil && errors.As(err, new(*StatusError)) {
+		// A hedge's failure (see waitForSend) stood in for the one
+		// send's response.
+		resp, endedOnResponse = c.sentResp, true
 	}
 	ours := false
 	for _, r := range open {
@@ -225,13 +229,16 @@ func (c *call) finish(resp *http.Response, err error) (*http.Response, error) {
 		return nil, errNoResponse
 	case err == nil:
 		return resp, nil
-	case ours && c.req.Context().Err() == nil:
-		// The call ended on this response: the caller gets it as any
-		// RoundTripper's caller would, whatever its status.
+	case ours && endedOnResponse && c.req.Context().Err() == nil:
 		return resp, nil
 	}
-	if resp != nil {
+	closeBody(resp)
+	return nil, err
+}
+
+// closeBody closes resp's body, if there is one.
+func closeBody(resp *http.Response) {
+	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
-	return nil, err
 }

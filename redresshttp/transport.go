@@ -51,21 +51,24 @@ import (
 // # What RoundTrip returns
 //
 // RoundTrip follows the RoundTripper convention: a response, with a nil
-// error, whenever the last attempt got one, whatever its status. So a call
-// whose retries ran out on a 503 returns that last 503, its body unread,
-// and a 404 comes back at once as a 404. An error is returned only when the
-// call ended with no response to give: the last attempt failed in Base (a
-// refused or reset connection, a timeout), the breaker rejected the call,
-// or the caller's context ended, even after a response came. The error is
-// then the policy's *redress.StopError, which wraps the last error and
-// says why the call stopped; errors.Is(err, breaker.ErrOpen) and
-// errors.Is(err, context.Canceled) work through it, and through the
-// *url.Error an http.Client wraps it in.
+// error, whenever the call's last failure was a response, whatever its
+// status and whatever then stopped the call (attempts, deadline or budget
+// run out, a retry refused). So a call whose retries ran out on a 503
+// returns that last 503, its body unread, and a 404 comes back at once as
+// a 404. An error is returned only when the call ended with no response
+// to give: the last attempt failed without one (in Base: a refused or
+// reset connection, a timeout; or in the policy's own middleware), the
+// breaker rejected the call, or the caller's context ended, even after a
+// response came. The error is then the policy's *redress.StopError, which
+// wraps the last error and says why the call stopped; errors.Is(err,
+// breaker.ErrOpen) and errors.Is(err, context.Canceled) work through it,
+// and through the *url.Error an http.Client wraps it in.
 //
-// Every response that is not returned (one that is retried, or the loser
-// of a hedge) is drained, up to 64 KiB, and closed, so that its
-// connection can carry the next attempt. The response returned is the one
-// the last attempt received, with resp.Request set to the caller's request.
+// A response that is retried is drained, up to 64 KiB, and closed before
+// the next attempt is sent, so that its connection can carry that attempt;
+// any other response that is not returned (the loser of a hedge, say) is
+// closed. The response returned is the one the last attempt received, its
+// body unread, with resp.Request set to the caller's request.
 //
 // # Contexts and timeouts
 //
@@ -117,7 +120,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if t.Policy != nil {
 		opts = append(opts, t.Policy)
 	}
-	opts = append(opts, classifyResponses, redress.WithMiddleware(c.track))
+	opts = append(opts, classifyResponses, redress.WithObserver(redress.ObserverFunc(c.observe)))
 	if c.once {
 		opts = append(opts, sendOnce)
 	}

@@ -1,0 +1,142 @@
+// The code of docs/http.md: every Go block of the guide is an excerpt of
+// this file, whose tests run it.
+
+package redresshttp_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/backoff"
+	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/redresshttp"
+	"github.com/redress-go/redress/redresstest"
+	"github.com/redress-go/redress/retry"
+)
+
+// User is what the guide's users API returns.
+type User struct {
+	ID   int    `json:"id"`
+	Name string `json:"name"`
+}
+
+func TestGuideTransport(t *testing.T) {
+	usersURL := newServer(t, reply(200)).URL
+
+	policy := redress.MustNew(
+		redress.WithOperation("users.api"),
+		redress.WithBreaker(breaker.New()),
+		redress.WithAttemptTimeout(2*time.Second),
+	)
+	client := &http.Client{Transport: &redresshttp.Transport{Policy: policy}}
+	resp, err := client.Get(usersURL + "/v1/users/42")
+
+	defer client.CloseIdleConnections()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := readBody(t, resp); resp.StatusCode != 200 || got != "answer 1" {
+		t.Errorf("got %d %q; want 200 %q", resp.StatusCode, got, "answer 1")
+	}
+}
+
+func TestGuideRetryAfterFor503(t *testing.T) {
+	srv := newServer(t, reply(503, "Retry-After", "2"), reply(200))
+
+	policy := redress.MustNew(
+		redress.WithRetry(retry.WithBackoffFor(classifier.ServerError,
+			backoff.RetryAfterOr(backoff.DecorrelatedJitter(250*time.Millisecond, 5*time.Second)))),
+	)
+
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: redress.MustNew(policy, redress.WithClock(clk))}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	resp, err := tr.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if s := clk.Sleeps(); len(s) != 1 || s[0] < 2*time.Second || s[0] > 2*time.Second+backoff.RetryAfterJitter {
+		t.Errorf("slept %v; want once, 2 s plus at most %v", s, backoff.RetryAfterJitter)
+	}
+}
+
+func fetchUser(ctx context.Context, client *http.Client, policy *redress.Policy, url string) (User, error) {
+	return redress.Execute(ctx, func(ctx context.Context) (User, error) {
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+		if err != nil {
+			return User{}, classifier.MarkPermanent(err)
+		}
+		resp, err := client.Do(req)
+		if err != nil {
+			return User{}, err
+		}
+		defer resp.Body.Close()
+		if err := redresshttp.CheckResponse(resp, time.Now()); err != nil {
+			io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // reuse the connection
+			return User{}, err
+		}
+		var u User
+		return u, json.NewDecoder(resp.Body).Decode(&u)
+	}, policy)
+}
+
+func TestGuideByHand(t *testing.T) {
+	srv := newServer(t, reply(503), func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, `{"id":42,"name":"Ada"}`)
+	})
+	client := &http.Client{Transport: newBase(t)}
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	var rec redresstest.Recorder
+	policy := testPolicy(clk, rec.Option())
+
+	got, err := fetchUser(context.Background(), client, policy, srv.URL+"/v1/users/42")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(User{ID: 42, Name: "Ada"}, got); diff != "" {
+		t.Errorf("fetchUser (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]classifier.Class{classifier.ServerError}, rec.Classes()); diff != "" {
+		t.Errorf("classes (-want +got):\n%s", diff)
+	}
+}
+
+// goBlock matches a Go code block of a Markdown file.
+var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
+
+// TestGuideExamplesAreTested keeps the guide honest: each of its Go
+// blocks must be an excerpt of this file, at the top level or indented
+// once inside a test.
+func TestGuideExamplesAreTested(t *testing.T) {
+	guide, err := os.ReadFile("../docs/http.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := os.ReadFile("guide_test.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks := goBlock.FindAllSubmatch(guide, -1)
+	if len(blocks) == 0 {
+		t.Fatal("docs/http.md has no Go blocks")
+	}
+	for _, b := range blocks {
+		indented := "\t" + strings.ReplaceAll(strings.TrimSuffix(string(b[1]), "\n"), "\n", "\n\t") + "\n"
+		if !bytes.Contains(src, b[1]) && !bytes.Contains(src, []byte(indented)) {
+			t.Errorf("this block of docs/http.md is not in guide_test.go:\n%s", b[1])
+		}
+	}
+}
