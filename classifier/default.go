@@ -35,7 +35,8 @@ var ErrAttemptTimeout = errors.New("redress: attempt timed out")
 //     a net.Error whose Timeout() is true, other than
 //     context.DeadlineExceeded itself: TRANSIENT;
 //     syscall.ECONNRESET, ECONNREFUSED, ECONNABORTED, EPIPE or ETIMEDOUT,
-//     or io.ErrUnexpectedEOF: TRANSIENT.
+//     or io.ErrUnexpectedEOF: TRANSIENT; io.EOF inside a *url.Error (an
+//     HTTP server closed the connection without answering): TRANSIENT.
 //  4. Anything else is UNKNOWN.
 //
 // When the chain holds an HTTP status or a SQLSTATE (and no marker),
@@ -115,7 +116,7 @@ func (ev *evidence) decide() (c Class, byStatus bool) {
 		return Transient, false
 	case ev.dnsNotFound:
 		return Permanent, false
-	case ev.netTimeout, ev.connection:
+	case ev.netTimeout, ev.connection, ev.cutBeforeAnswer():
 		return Transient, false
 	}
 	return Unknown, false

@@ -202,6 +202,8 @@ func TestDefault(t *testing.T) {
 		{name: "etimedout", give: syscall.ETIMEDOUT, want: Classification{Class: Transient}},
 		{name: "other errno", give: syscallErr(syscall.EACCES), want: Classification{}},
 		{name: "unexpected eof", give: wrap2(io.ErrUnexpectedEOF), want: Classification{Class: Transient}},
+		{name: "eof from an http request", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: io.EOF}), want: Classification{Class: Transient}},
+		{name: "eof alone is the end of a stream", give: wrap2(io.EOF), want: Classification{}},
 		{name: "eof", give: io.EOF, want: Classification{}},
 
 		// Context errors are the caller's to judge.

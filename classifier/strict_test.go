@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"syscall"
 	"testing"
 	"time"
@@ -31,6 +32,7 @@ func TestStrictDiffersOnHeuristics(t *testing.T) {
 		{name: "epipe", give: syscallErr(syscall.EPIPE), wantDefault: Transient},
 		{name: "etimedout", give: syscallErr(syscall.ETIMEDOUT), wantDefault: Transient},
 		{name: "unexpected eof", give: io.ErrUnexpectedEOF, wantDefault: Transient},
+		{name: "eof from an http request", give: &url.Error{Op: "Get", URL: "http://x", Err: io.EOF}, wantDefault: Transient},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

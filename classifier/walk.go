@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"io"
 	"io/fs"
 	"net"
 	"net/url"
@@ -37,7 +38,15 @@ type evidence struct {
 	dnsNotFound    bool
 	netTimeout     bool
 	connection     bool // a reset, refused or cut connection
+	sawURLError    bool // a *url.Error: an HTTP client's request failed
+	sawEOF         bool // io.EOF itself
 }
+
+// cutBeforeAnswer reports whether an HTTP client's request failed with a
+// bare io.EOF: the server closed the connection without answering, as a
+// server closing an idle keep-alive connection does. Outside an HTTP
+// request, io.EOF is the normal end of a stream, not a failure to retry.
+func (ev *evidence) cutBeforeAnswer() bool { return ev.sawURLError && ev.sawEOF }
 
 // The optional methods that explicit signals come through.
 type (
@@ -123,6 +132,13 @@ func (ev *evidence) visitHeuristics(err error) {
 		x509.HostnameError, *x509.HostnameError,
 		*tls.CertificateVerificationError:
 		ev.certificate = true
+	}
+	switch err.(type) {
+	case *url.Error:
+		ev.sawURLError = true
+	}
+	if err == io.EOF {
+		ev.sawEOF = true
 	}
 	if !ev.netTimeout && timedOut(err) {
 		ev.netTimeout = true
