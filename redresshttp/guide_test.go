@@ -4,14 +4,10 @@
 package redresshttp_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"io"
 	"net/http"
-	"os"
-	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -21,6 +17,7 @@ import (
 	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/internal/docsync"
 	"github.com/redress-go/redress/redresshttp"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
@@ -114,29 +111,8 @@ func TestGuideByHand(t *testing.T) {
 	}
 }
 
-// goBlock matches a Go code block of a Markdown file.
-var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
-
 // TestGuideExamplesAreTested keeps the guide honest: each of its Go
-// blocks must be an excerpt of this file, at the top level or indented
-// once inside a test.
+// blocks must be an excerpt of this file, whose tests run it.
 func TestGuideExamplesAreTested(t *testing.T) {
-	guide, err := os.ReadFile("../docs/http.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile("guide_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := goBlock.FindAllSubmatch(guide, -1)
-	if len(blocks) == 0 {
-		t.Fatal("docs/http.md has no Go blocks")
-	}
-	for _, b := range blocks {
-		indented := "\t" + strings.ReplaceAll(strings.TrimSuffix(string(b[1]), "\n"), "\n", "\n\t") + "\n"
-		if !bytes.Contains(src, b[1]) && !bytes.Contains(src, []byte(indented)) {
-			t.Errorf("this block of docs/http.md is not in guide_test.go:\n%s", b[1])
-		}
-	}
+	docsync.Check(t, "../docs/http.md", "guide_test.go")
 }

@@ -4,11 +4,8 @@ package redresstest_test
 // of this file, and TestGuideExamplesAreTested checks that it still is.
 
 import (
-	"bytes"
 	"context"
 	"errors"
-	"os"
-	"regexp"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -20,6 +17,7 @@ import (
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/budget"
 	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/internal/docsync"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -252,27 +250,8 @@ func TestEachTestItsOwnBreaker(t *testing.T) {
 	}
 }
 
-// goBlock matches a Go code block of a Markdown file.
-var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
-
-// TestGuideExamplesAreTested keeps the guide honest: each of its Go blocks
-// must be a verbatim excerpt of this file, whose tests run it.
+// TestGuideExamplesAreTested keeps the guide honest: each of its Go
+// blocks must be an excerpt of this file, whose tests run it.
 func TestGuideExamplesAreTested(t *testing.T) {
-	guide, err := os.ReadFile("../docs/testing.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := os.ReadFile("guide_test.go")
-	if err != nil {
-		t.Fatal(err)
-	}
-	blocks := goBlock.FindAllSubmatch(guide, -1)
-	if len(blocks) == 0 {
-		t.Fatal("docs/testing.md has no Go blocks")
-	}
-	for _, b := range blocks {
-		if !bytes.Contains(src, b[1]) {
-			t.Errorf("this block of docs/testing.md is not in guide_test.go:\n%s", b[1])
-		}
-	}
+	docsync.Check(t, "../docs/testing.md", "guide_test.go")
 }
