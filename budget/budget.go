@@ -78,8 +78,8 @@ var (
 )
 
 // Option configures a budget. Options that do not apply to the kind being
-// built (WithTTL given to New, say) make the budget invalid rather than
-// being ignored.
+// built (WithTTL given to New, say), and nil options, make the budget
+// invalid rather than being ignored.
 type Option interface{ apply(*config) }
 
 type optionFunc func(*config)
@@ -136,10 +136,15 @@ func newConfig(who string, accepts int, opts []Option) config {
 		ttl:          defaultTTL,
 		minPerSecond: defaultMinPerSecond,
 	}
-	for _, o := range opts {
-		if o != nil {
-			o.apply(&c)
+	for i, o := range opts {
+		if o == nil {
+			// A nil option is a mistake (a conditional option left unset, say),
+			// not "no option": refusing it keeps the budget from silently
+			// running on defaults the caller did not choose.
+			c.fail("%s: option %d of %d is nil", who, i+1, len(opts))
+			continue
 		}
+		o.apply(&c)
 	}
 	for _, o := range optNames {
 		if c.set&^accepts&o.bit != 0 {

@@ -53,6 +53,11 @@ func TestInvalidConfig(t *testing.T) {
 		{"buckets given to NewTokenBucket", NewTokenBucket(4, 1, WithBuckets(3)), "budget.NewTokenBucket: WithBuckets does not apply"},
 		{"nil clock for TokenBucket", NewTokenBucket(4, 1, WithClock(nil)), "WithClock: clock is nil"},
 
+		{"nil option for Window", New(1, time.Minute, WithBuckets(2), nil), "budget.New: option 2 of 2 is nil"},
+		{"nil option for Ratio", NewRatio(0.2, nil, WithTTL(time.Second)), "budget.NewRatio: option 1 of 2 is nil"},
+		{"nil option for TokenBucket", NewTokenBucket(4, 1, nil), "budget.NewTokenBucket: option 1 of 1 is nil"},
+		{"nil option after a bad one", New(1, time.Minute, WithBuckets(0), nil), "WithBuckets: n is 0"},
+
 		{"zero Window", &Window{}, "Window not made by New"},
 		{"zero Ratio", &Ratio{}, "Ratio not made by NewRatio"},
 		{"zero TokenBucket", &TokenBucket{}, "TokenBucket not made by NewTokenBucket"},
@@ -88,7 +93,7 @@ func TestValidConfig(t *testing.T) {
 		name string
 		give invalidBudget
 	}{
-		{"Window", New(0, time.Nanosecond, WithClock(clk), WithBuckets(1024), nil)},
+		{"Window", New(0, time.Nanosecond, WithClock(clk), WithBuckets(1024))},
 		{"Ratio", NewRatio(1000, WithClock(clk), WithBuckets(1), WithTTL(time.Nanosecond), WithMinPerSecond(0))},
 		{"TokenBucket", NewTokenBucket(1e9, 1e9, WithClock(clk))},
 	}
