@@ -41,6 +41,8 @@ func (f optionFunc) apply(c *config) { f(c) }
 type config struct {
 	operation        string
 	classifier       classifier.Classifier
+	classifierSet    bool                  // WithClassifier was given
+	defaultCl        classifier.Classifier // WithDefaultClassifier's; nil: classifier.Default
 	retryOpts        []retry.Option
 	deadline         time.Duration // 0: none
 	attemptTimeout   time.Duration // 0: none
@@ -100,6 +102,9 @@ func (c *config) finish() error {
 		return &configError{errors.Join(c.errs...)}
 	}
 	c.retry = rp
+	if !c.classifierSet && c.defaultCl != nil {
+		c.classifier = c.defaultCl
+	}
 	switch len(c.observers) {
 	case 0:
 	case 1:
@@ -134,7 +139,23 @@ func WithClassifier(cl classifier.Classifier) Option {
 			c.invalid(invalidf("WithClassifier", "classifier is nil"))
 			return
 		}
-		c.classifier = cl
+		c.classifier, c.classifierSet = cl, true
+	})
+}
+
+// WithDefaultClassifier sets the classifier used when no WithClassifier
+// is given, wherever the two appear among the options. It is for
+// integrations that bring a classifier of their own (gRPC status codes,
+// Redis replies, SDK errors): they put it under the caller's policy, and
+// a classifier the caller chose with WithClassifier still wins. Default
+// classifier.Default; repeating replaces.
+func WithDefaultClassifier(cl classifier.Classifier) Option {
+	return optionFunc(func(c *config) {
+		if cl == nil {
+			c.invalid(invalidf("WithDefaultClassifier", "classifier is nil"))
+			return
+		}
+		c.defaultCl = cl
 	})
 }
 
@@ -278,6 +299,35 @@ func MustNew(opts ...Option) *Policy {
 	}
 	return p
 }
+
+// Classifier returns the classifier the policy's calls use: the one given
+// with WithClassifier, else WithDefaultClassifier's, else
+// classifier.Default. Integrations that run their own retry loop (an SDK's
+// retryer, a job queue) use it with Retry, Breaker and Budget.
+func (p *Policy) Classifier() classifier.Classifier { return p.cfg.classifier }
+
+// Retry returns the policy's retry decision engine, built from its
+// WithRetry options.
+func (p *Policy) Retry() *retry.Policy { return p.cfg.retry }
+
+// Breaker returns the policy's circuit breaker, or nil.
+func (p *Policy) Breaker() CircuitBreaker { return p.cfg.breaker }
+
+// Budget returns the policy's retry budget, or nil.
+func (p *Policy) Budget() budget.Budget { return p.cfg.budget }
+
+// Clock returns the policy's clock.
+func (p *Policy) Clock() Clock { return p.cfg.clock }
+
+// Operation returns the policy's operation name (WithOperation), or "".
+func (p *Policy) Operation() string { return p.cfg.operation }
+
+// Deadline returns the policy's own deadline for a whole call, or 0 when
+// it has none (WithoutDeadline).
+func (p *Policy) Deadline() time.Duration { return p.cfg.deadline }
+
+// AttemptTimeout returns the policy's attempt timeout, or 0 for none.
+func (p *Policy) AttemptTimeout() time.Duration { return p.cfg.attemptTimeout }
 
 func (p *Policy) apply(c *config) {
 	if p == nil {
