@@ -2,11 +2,9 @@ module github.com/redress-go/redress/contrib/otel
 
 go 1.25.0
 
-replace github.com/redress-go/redress => ../..
-
 require (
 	github.com/google/go-cmp v0.7.0
-	github.com/redress-go/redress v0.0.0-00010101000000-000000000000
+	github.com/redress-go/redress v0.2.0
 	go.opentelemetry.io/otel v1.46.0
 	go.opentelemetry.io/otel/metric v1.46.0
 	go.opentelemetry.io/otel/sdk v1.46.0

@@ -2,12 +2,10 @@ module github.com/redress-go/redress/contrib/prometheus
 
 go 1.25.0
 
-replace github.com/redress-go/redress => ../..
-
 require (
 	github.com/google/go-cmp v0.7.0
 	github.com/prometheus/client_golang v1.24.0
-	github.com/redress-go/redress v0.0.0-00010101000000-000000000000
+	github.com/redress-go/redress v0.2.0
 )
 
 require (

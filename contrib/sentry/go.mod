@@ -5,7 +5,7 @@ go 1.25.0
 require (
 	github.com/getsentry/sentry-go v0.50.0
 	github.com/google/go-cmp v0.7.0
-	github.com/redress-go/redress v0.0.0-00010101000000-000000000000
+	github.com/redress-go/redress v0.2.0
 )
 
 require (
@@ -13,5 +13,3 @@ require (
 	golang.org/x/sys v0.47.0 // indirect
 	golang.org/x/text v0.41.0 // indirect
 )
-
-replace github.com/redress-go/redress => ../..
