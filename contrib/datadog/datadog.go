@@ -1,11 +1,11 @@
-// Package datadog reports redress events as DogStatsD metrics, through a
+// Package redressdatadog reports redress events as DogStatsD metrics, through a
 // client of github.com/DataDog/datadog-go/v5/statsd.
 //
 //	client, err := statsd.New("127.0.0.1:8125")
 //	…
 //	policy := redress.MustNew(
 //		redress.WithOperation("users.get"),
-//		redress.WithObserver(datadog.New(client)),
+//		redress.WithObserver(redressdatadog.New(client)),
 //	)
 //
 // Every event adds 1 to the count {prefix}.events, and every retry records
@@ -36,7 +36,7 @@
 // Errors the client returns (a closed client, a full queue) are dropped,
 // as a metric must never change a call's result; statsd.WithErrorHandler
 // reports the client's own failures to send.
-package datadog
+package redressdatadog
 
 import (
 	"context"
@@ -120,7 +120,7 @@ type Observer struct {
 // silence.
 func New(client Client, opts ...Option) *Observer {
 	if client == nil {
-		panic("datadog: New called with a nil client")
+		panic("redressdatadog: New called with a nil client")
 	}
 	c := config{prefix: DefaultPrefix}
 	for _, o := range opts {

@@ -1,4 +1,4 @@
-package datadog_test
+package redressdatadog_test
 
 import (
 	"context"
@@ -14,7 +14,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
-	"github.com/redress-go/redress/contrib/datadog"
+	redressdatadog "github.com/redress-go/redress/contrib/datadog"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -86,7 +86,7 @@ func TestObserverSendsPackets(t *testing.T) {
 		name string
 		give script
 		op   string
-		opts []datadog.Option
+		opts []redressdatadog.Option
 		want []string
 	}{
 		{
@@ -140,11 +140,11 @@ func TestObserverSendsPackets(t *testing.T) {
 			name: "prefix, tags and histogram",
 			give: twoRetriesThenSuccess,
 			op:   "orders.list",
-			opts: []datadog.Option{
-				datadog.WithPrefix("shop"),
-				datadog.WithTags("team:core"),
-				datadog.WithTags("tier:1"),
-				datadog.WithHistogram(true),
+			opts: []redressdatadog.Option{
+				redressdatadog.WithPrefix("shop"),
+				redressdatadog.WithTags("team:core"),
+				redressdatadog.WithTags("tier:1"),
+				redressdatadog.WithHistogram(true),
 			},
 			want: []string{
 				"shop.events:1|c|#event:retry,class:TRANSIENT,operation:orders.list,team:core,tier:1",
@@ -157,7 +157,7 @@ func TestObserverSendsPackets(t *testing.T) {
 		{
 			name: "no prefix, no operation",
 			give: permanentFailure,
-			opts: []datadog.Option{datadog.WithPrefix("")},
+			opts: []redressdatadog.Option{redressdatadog.WithPrefix("")},
 			want: []string{
 				"events:1|c|#event:permanent_fail,class:PERMANENT,stop_reason:NON_RETRYABLE_CLASS",
 			},
@@ -166,7 +166,7 @@ func TestObserverSendsPackets(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			conn, client := listen(t)
-			tt.give(redress.WithOperation(tt.op), redress.WithObserver(datadog.New(client, tt.opts...)))
+			tt.give(redress.WithOperation(tt.op), redress.WithObserver(redressdatadog.New(client, tt.opts...)))
 			got := receive(t, conn, client)
 			if diff := cmp.Diff(tt.want, got); diff != "" {
 				t.Errorf("lines received (-want +got):\n%s", diff)
@@ -264,7 +264,7 @@ func (c *recordingClient) Histogram(_ string, _ float64, tags []string, _ float6
 // (as a buffering client does) without later events changing them.
 func TestTagsAreNotReused(t *testing.T) {
 	c := &recordingClient{}
-	obs := datadog.New(c, datadog.WithTags("team:core"))
+	obs := redressdatadog.New(c, redressdatadog.WithTags("team:core"))
 	obs.Observe(context.Background(), redress.Event{Name: redress.EventRetry, Operation: "a", Class: classifier.Transient})
 	obs.Observe(context.Background(), redress.Event{Name: redress.EventSuccess, Operation: "b"})
 	want := [][]string{
@@ -315,7 +315,7 @@ func TestEventTags(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &recordingClient{}
-			datadog.New(c).Observe(context.Background(), tt.give)
+			redressdatadog.New(c).Observe(context.Background(), tt.give)
 			if diff := cmp.Diff([][]string{tt.want}, c.tags); diff != "" {
 				t.Errorf("tags (-want +got):\n%s", diff)
 			}
@@ -337,7 +337,7 @@ func (failingClient) Histogram(string, float64, []string, float64) error { retur
 func TestClientErrorsDoNotChangeTheResult(t *testing.T) {
 	clk := redresstest.NewAutoClock(time.Unix(0, 0))
 	err := redress.Do(context.Background(), failing(classifier.MarkTransient(errUpstream)),
-		redress.WithClock(clk), redress.WithObserver(datadog.New(failingClient{})))
+		redress.WithClock(clk), redress.WithObserver(redressdatadog.New(failingClient{})))
 	if err != nil {
 		t.Errorf("Do() = %v, want nil", err)
 	}
@@ -346,10 +346,10 @@ func TestClientErrorsDoNotChangeTheResult(t *testing.T) {
 func TestNewPanicsOnNilClient(t *testing.T) {
 	defer func() {
 		got := recover()
-		if diff := cmp.Diff("datadog: New called with a nil client", got); diff != "" {
+		if diff := cmp.Diff("redressdatadog: New called with a nil client", got); diff != "" {
 			t.Errorf("panic value (-want +got):\n%s", diff)
 		}
 	}()
-	datadog.New(nil)
+	redressdatadog.New(nil)
 	t.Error("New(nil) did not panic")
 }

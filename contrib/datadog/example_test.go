@@ -1,4 +1,4 @@
-package datadog_test
+package redressdatadog_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/classifier"
-	"github.com/redress-go/redress/contrib/datadog"
+	redressdatadog "github.com/redress-go/redress/contrib/datadog"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -35,7 +35,7 @@ func ExampleNew() {
 
 	policy := redress.MustNew(
 		redress.WithOperation("users.get"),
-		redress.WithObserver(datadog.New(client)),
+		redress.WithObserver(redressdatadog.New(client)),
 		redress.WithRetry(retry.WithBackoff(redresstest.Sequence(500*time.Millisecond))),
 		redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))), // no real sleeping
 	)
@@ -94,7 +94,7 @@ var retryEvent = redress.Event{
 }
 
 func ExampleWithPrefix() {
-	obs := datadog.New(printClient{}, datadog.WithPrefix("payments.redress"))
+	obs := redressdatadog.New(printClient{}, redressdatadog.WithPrefix("payments.redress"))
 	obs.Observe(context.Background(), retryEvent)
 	// Output:
 	// count payments.redress.events 1 event:retry,class:RATE_LIMIT,operation:users.get
@@ -102,7 +102,7 @@ func ExampleWithPrefix() {
 }
 
 func ExampleWithTags() {
-	obs := datadog.New(printClient{}, datadog.WithTags("team:identity", "tier:1"))
+	obs := redressdatadog.New(printClient{}, redressdatadog.WithTags("team:identity", "tier:1"))
 	obs.Observe(context.Background(), retryEvent)
 	// Output:
 	// count redress.events 1 event:retry,class:RATE_LIMIT,operation:users.get,team:identity,tier:1
@@ -110,7 +110,7 @@ func ExampleWithTags() {
 }
 
 func ExampleWithHistogram() {
-	obs := datadog.New(printClient{}, datadog.WithHistogram(true))
+	obs := redressdatadog.New(printClient{}, redressdatadog.WithHistogram(true))
 	obs.Observe(context.Background(), retryEvent)
 	// Output:
 	// count redress.events 1 event:retry,class:RATE_LIMIT,operation:users.get
@@ -118,7 +118,7 @@ func ExampleWithHistogram() {
 }
 
 func ExampleObserver_Observe() {
-	obs := datadog.New(printClient{})
+	obs := redressdatadog.New(printClient{})
 	obs.Observe(context.Background(), redress.Event{
 		Name:      redress.EventMaxAttemptsExceeded,
 		Operation: "users.get",

@@ -1,8 +1,9 @@
-// Package otelredress records redress calls with OpenTelemetry: a span and
-// metrics for every call. Import it under this name, as its directory is
-// otel:
+// Package redressotel records redress calls with OpenTelemetry: a span and
+// metrics for every call. Its directory is otel; the package name is
+// redressotel, like the other integrations (redressprom, redressdatadog,
+// redresssentry), so an import names it explicitly:
 //
-//	import otelredress "github.com/redress-go/redress/contrib/otel"
+//	import redressotel "github.com/redress-go/redress/contrib/otel"
 //
 // # Setup
 //
@@ -13,9 +14,9 @@
 //
 //	policy := redress.MustNew(
 //		redress.WithOperation("users.get"),
-//		otelredress.Telemetry(
-//			otelredress.WithTracerProvider(tp),
-//			otelredress.WithMeterProvider(mp),
+//		redressotel.Telemetry(
+//			redressotel.WithTracerProvider(tp),
+//			redressotel.WithMeterProvider(mp),
 //		),
 //	)
 //	user, err := redress.Execute(ctx, getUser, policy)
@@ -75,4 +76,4 @@
 //
 // The operation name is an attribute of every metric: keep it low in
 // cardinality ("users.get", not "users.get/42").
-package otelredress
+package redressotel

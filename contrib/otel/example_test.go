@@ -1,4 +1,4 @@
-package otelredress_test
+package redressotel_test
 
 import (
 	"context"
@@ -16,7 +16,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
-	otelredress "github.com/redress-go/redress/contrib/otel"
+	redressotel "github.com/redress-go/redress/contrib/otel"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -32,7 +32,7 @@ func ExampleTelemetry() {
 		redress.WithOperation("users.get"),
 		redress.WithRetry(retry.WithBackoff(redresstest.Sequence(100*time.Millisecond, 200*time.Millisecond))),
 		redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))), // no real sleeping in the example
-		otelredress.Telemetry(otelredress.WithMeterProvider(mp)),
+		redressotel.Telemetry(redressotel.WithMeterProvider(mp)),
 	)
 	calls := 0
 	_, _ = redress.Execute(context.Background(), func(context.Context) (string, error) {
@@ -62,7 +62,7 @@ func ExampleTelemetry_spans() {
 		redress.WithOperation("users.get"),
 		redress.WithRetry(retry.WithBackoff(redresstest.Sequence(100*time.Millisecond))),
 		redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))),
-		otelredress.Telemetry(otelredress.WithTracerProvider(tp)),
+		redressotel.Telemetry(redressotel.WithTracerProvider(tp)),
 	)
 	calls := 0
 	user, err := redress.Execute(context.Background(), func(context.Context) (string, error) {
@@ -88,7 +88,7 @@ func ExampleTelemetry_failure() {
 
 	err := redress.Do(context.Background(), func(context.Context) error {
 		return classifier.MarkPermanent(fmt.Errorf("no such user"))
-	}, otelredress.Telemetry(otelredress.WithTracerProvider(tp)))
+	}, redressotel.Telemetry(redressotel.WithTracerProvider(tp)))
 	fmt.Println(err)
 	printSpans(spans.Ended())
 	// Output:
@@ -103,7 +103,7 @@ func ExampleCircuitStateListener() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 
 	br := breaker.New(breaker.WithOnStateChange(
-		otelredress.CircuitStateListener("users-api", otelredress.WithMeterProvider(mp))))
+		redressotel.CircuitStateListener("users-api", redressotel.WithMeterProvider(mp))))
 	br.ForceOpen()
 
 	var rm metricdata.ResourceMetrics
@@ -119,7 +119,7 @@ func ExampleWithTracerProvider() {
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSpanProcessor(spans))
 
 	_ = redress.Do(context.Background(), func(context.Context) error { return nil },
-		redress.WithOperation("cache.warm"), otelredress.Telemetry(otelredress.WithTracerProvider(tp)))
+		redress.WithOperation("cache.warm"), redressotel.Telemetry(redressotel.WithTracerProvider(tp)))
 	printSpans(spans.Ended())
 	// Output:
 	// span cache.warm {operation=cache.warm retry.attempts=1} Unset
@@ -132,7 +132,7 @@ func ExampleWithMeterProvider() {
 	mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(reader))
 
 	_ = redress.Do(context.Background(), func(context.Context) error { return nil },
-		redress.WithOperation("cache.warm"), otelredress.Telemetry(otelredress.WithMeterProvider(mp)),
+		redress.WithOperation("cache.warm"), redressotel.Telemetry(redressotel.WithMeterProvider(mp)),
 		redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0)))) // a call that takes no time
 
 	var rm metricdata.ResourceMetrics

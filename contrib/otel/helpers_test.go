@@ -1,4 +1,4 @@
-package otelredress_test
+package redressotel_test
 
 import (
 	"cmp"
@@ -15,7 +15,7 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 
-	otelredress "github.com/redress-go/redress/contrib/otel"
+	redressotel "github.com/redress-go/redress/contrib/otel"
 	"github.com/redress-go/redress/retry"
 )
 
@@ -42,8 +42,8 @@ func newSDK(t testing.TB) *sdk {
 }
 
 // options point Telemetry and CircuitStateListener at s.
-func (s *sdk) options() []otelredress.Option {
-	return []otelredress.Option{otelredress.WithTracerProvider(s.tp), otelredress.WithMeterProvider(s.mp)}
+func (s *sdk) options() []redressotel.Option {
+	return []redressotel.Option{redressotel.WithTracerProvider(s.tp), redressotel.WithMeterProvider(s.mp)}
 }
 
 // point is one data point of a metric, flattened for comparison.
@@ -66,8 +66,8 @@ func (s *sdk) points(t testing.TB) []point {
 	}
 	var got []point
 	for _, sm := range rm.ScopeMetrics {
-		if sm.Scope.Name != otelredress.ScopeName {
-			t.Errorf("scope %q, want %q", sm.Scope.Name, otelredress.ScopeName)
+		if sm.Scope.Name != redressotel.ScopeName {
+			t.Errorf("scope %q, want %q", sm.Scope.Name, redressotel.ScopeName)
 		}
 		for _, m := range sm.Metrics {
 			got = append(got, flatten(t, m)...)

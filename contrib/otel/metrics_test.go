@@ -1,4 +1,4 @@
-package otelredress_test
+package redressotel_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
-	otelredress "github.com/redress-go/redress/contrib/otel"
+	redressotel "github.com/redress-go/redress/contrib/otel"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -22,7 +22,7 @@ import (
 func TestInstruments(t *testing.T) {
 	s := newSDK(t)
 	clk := redresstest.NewAutoClock(epoch)
-	telemetry := otelredress.Telemetry(s.options()...)
+	telemetry := redressotel.Telemetry(s.options()...)
 	// Two retries of 2 s each, then success: 4 s.
 	_, _ = redress.Execute(context.Background(),
 		failing(classifier.MarkTransient(errDown), classifier.MarkTransient(errDown)),
@@ -95,7 +95,7 @@ func TestCircuitStateListener(t *testing.T) {
 		breaker.WithClock(clk),
 		breaker.WithFailureThreshold(1),
 		breaker.WithRecoveryTimeout(time.Second),
-		breaker.WithOnStateChange(otelredress.CircuitStateListener("users-api", s.options()...)),
+		breaker.WithOnStateChange(redressotel.CircuitStateListener("users-api", s.options()...)),
 	)
 	fail := func() {
 		_ = br.Do(func() error { return errDown }, func(error) classifier.Class { return classifier.Transient })
@@ -141,7 +141,7 @@ func TestCircuitEventsRecordTheGauge(t *testing.T) {
 		redress.WithRetry(retry.WithMaxAttempts(1)),
 		redress.WithBreaker(breaker.New(breaker.WithClock(clk), breaker.WithFailureThreshold(1),
 			breaker.WithRecoveryTimeout(time.Second))),
-		otelredress.Telemetry(s.options()...),
+		redressotel.Telemetry(s.options()...),
 	)
 	steps := []struct {
 		name  string
@@ -158,7 +158,7 @@ func TestCircuitEventsRecordTheGauge(t *testing.T) {
 		_, _ = redress.Execute(context.Background(), st.give, p)
 		var got []point
 		for _, pt := range s.points(t) {
-			if pt.Metric == otelredress.MetricCircuitState {
+			if pt.Metric == redressotel.MetricCircuitState {
 				got = append(got, pt)
 			}
 		}

@@ -1,4 +1,4 @@
-package otelredress
+package redressotel
 
 import (
 	"context"

@@ -1,4 +1,4 @@
-package otelredress_test
+package redressotel_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
-	otelredress "github.com/redress-go/redress/contrib/otel"
+	redressotel "github.com/redress-go/redress/contrib/otel"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -192,7 +192,7 @@ func TestScripts(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSDK(t)
-			errs := tt.script(t, otelredress.Telemetry(s.options()...))
+			errs := tt.script(t, redressotel.Telemetry(s.options()...))
 			if diff := cmp.Diff(tt.wantErrs, errs); diff != "" {
 				t.Errorf("errors (-want +got):\n%s", diff)
 			}

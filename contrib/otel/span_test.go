@@ -1,4 +1,4 @@
-package otelredress_test
+package redressotel_test
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/classifier"
-	otelredress "github.com/redress-go/redress/contrib/otel"
+	redressotel "github.com/redress-go/redress/contrib/otel"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -28,7 +28,7 @@ func TestSpanParents(t *testing.T) {
 		_, child := tracer.Start(ctx, "query")
 		defer child.End()
 		return 0, classifier.MarkTransient(errDown)
-	}, otelredress.Telemetry(s.options()...),
+	}, redressotel.Telemetry(s.options()...),
 		redress.WithOperation("users.get"),
 		redress.WithClock(redresstest.NewAutoClock(epoch)),
 		redress.WithRetry(twoAttempts...))
@@ -87,7 +87,7 @@ func TestTelemetryInPolicyOrCall(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSDK(t)
-			opts := append(tt.give(otelredress.Telemetry(s.options()...)), redress.WithClock(redresstest.NewAutoClock(epoch)))
+			opts := append(tt.give(redressotel.Telemetry(s.options()...)), redress.WithClock(redresstest.NewAutoClock(epoch)))
 			got, err := redress.Execute(context.Background(), failing(), opts...)
 			if got != "ok" || err != nil {
 				t.Errorf("got %q, %v; want %q, nil", got, err, "ok")
@@ -143,7 +143,7 @@ func TestNestedCallsKeepTheirSpans(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := newSDK(t)
-			telemetry := otelredress.Telemetry(s.options()...)
+			telemetry := redressotel.Telemetry(s.options()...)
 			inner := []redress.Option{
 				redress.WithOperation("inner"),
 				redress.WithClock(redresstest.NewAutoClock(epoch)),
@@ -171,7 +171,7 @@ func TestNestedCallsKeepTheirSpans(t *testing.T) {
 func TestResultUnchanged(t *testing.T) {
 	s := newSDK(t)
 	base := []redress.Option{redress.WithClock(redresstest.NewAutoClock(epoch)), redress.WithRetry(twoAttempts...)}
-	with := append([]redress.Option{otelredress.Telemetry(s.options()...)}, base...)
+	with := append([]redress.Option{redressotel.Telemetry(s.options()...)}, base...)
 	tests := []struct {
 		name string
 		give func(opts []redress.Option) (any, error)
@@ -231,7 +231,7 @@ func TestPanicEndsTheSpan(t *testing.T) {
 			}
 		}()
 		_ = redress.Do(context.Background(), func(context.Context) error { panic(boom{7}) },
-			otelredress.Telemetry(s.options()...), redress.WithOperation("jobs.run"))
+			redressotel.Telemetry(s.options()...), redress.WithOperation("jobs.run"))
 	}()
 	want := []span{{
 		Name:   "jobs.run",

@@ -1,7 +1,8 @@
-// Package promredress exposes the events of redress calls as Prometheus
-// metrics. Import it under this name, as its directory is prometheus:
+// Package redressprom exposes the events of redress calls as Prometheus
+// metrics. Its directory is prometheus; the package name is redressprom,
+// so an import names it explicitly:
 //
-//	import promredress "github.com/redress-go/redress/contrib/prometheus"
+//	import redressprom "github.com/redress-go/redress/contrib/prometheus"
 //
 // # Setup
 //
@@ -10,7 +11,7 @@
 // policies with redress.WithObserver). Make one per registry and share it
 // among policies: the operation label tells them apart.
 //
-//	metrics, err := promredress.New(prometheus.DefaultRegisterer)
+//	metrics, err := redressprom.New(prometheus.DefaultRegisterer)
 //	if err != nil {
 //		return err
 //	}
@@ -48,4 +49,4 @@
 //
 // Keep operation names low in cardinality ("users.get", not
 // "users.get/42"): each is a label value.
-package promredress
+package redressprom

@@ -1,4 +1,4 @@
-package promredress_test
+package redressprom_test
 
 import (
 	"bufio"
@@ -14,7 +14,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/classifier"
-	promredress "github.com/redress-go/redress/contrib/prometheus"
+	redressprom "github.com/redress-go/redress/contrib/prometheus"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -24,7 +24,7 @@ import (
 // as Prometheus would (from a test server on the loopback interface).
 func ExampleNew() {
 	reg := prometheus.NewRegistry()
-	metrics, err := promredress.New(reg)
+	metrics, err := redressprom.New(reg)
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -74,7 +74,7 @@ func ExampleNew() {
 
 // Metrics observes events; here one is given by hand, as a policy would.
 func ExampleMetrics_Observe() {
-	metrics, _ := promredress.New(nil)
+	metrics, _ := redressprom.New(nil)
 	metrics.Observe(context.Background(), redress.Event{
 		Name: redress.EventRetry, Operation: "users.get", Attempt: 1,
 		Class: classifier.RateLimit, Sleep: 2 * time.Second,
@@ -89,7 +89,7 @@ func ExampleMetrics_Observe() {
 func ExampleWithConstLabels() {
 	reg := prometheus.NewRegistry()
 	for _, service := range []string{"api", "worker"} {
-		metrics, err := promredress.New(reg, promredress.WithConstLabels(prometheus.Labels{"service": service}))
+		metrics, err := redressprom.New(reg, redressprom.WithConstLabels(prometheus.Labels{"service": service}))
 		if err != nil {
 			fmt.Println(err)
 			return
@@ -105,7 +105,7 @@ func ExampleWithConstLabels() {
 
 // Buckets for sleeps measured in minutes rather than milliseconds.
 func ExampleWithSleepBuckets() {
-	metrics, _ := promredress.New(nil, promredress.WithSleepBuckets(1, 10, 60, 300))
+	metrics, _ := redressprom.New(nil, redressprom.WithSleepBuckets(1, 10, 60, 300))
 	metrics.Observe(context.Background(), redress.Event{
 		Name: redress.EventRetry, Operation: "reports.build", Attempt: 1,
 		Class: classifier.ServerError, Sleep: 45 * time.Second,

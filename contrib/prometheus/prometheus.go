@@ -1,4 +1,4 @@
-package promredress
+package redressprom
 
 import (
 	"context"
@@ -81,7 +81,7 @@ func WithSleepBuckets(bounds ...float64) Option {
 
 // ErrInvalidBuckets is returned by New for sleep bucket bounds that are
 // not increasing, or none.
-var ErrInvalidBuckets = errors.New("promredress: sleep bucket bounds must be increasing")
+var ErrInvalidBuckets = errors.New("redressprom: sleep bucket bounds must be increasing")
 
 // New returns the metrics, registered with reg unless reg is nil (then the
 // caller registers them). It fails with ErrInvalidBuckets for bounds that

@@ -1,4 +1,4 @@
-package promredress_test
+package redressprom_test
 
 import (
 	"context"
@@ -15,7 +15,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
-	promredress "github.com/redress-go/redress/contrib/prometheus"
+	redressprom "github.com/redress-go/redress/contrib/prometheus"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -138,7 +138,7 @@ redress_events_total{class="TRANSIENT",event="max_attempts_exceeded",operation="
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := promredress.New(nil)
+			m, err := redressprom.New(nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -155,8 +155,8 @@ redress_events_total{class="TRANSIENT",event="max_attempts_exceeded",operation="
 // and a second Metrics of the same names is refused.
 func TestRegistry(t *testing.T) {
 	reg := prometheus.NewPedanticRegistry()
-	m, err := promredress.New(reg, promredress.WithConstLabels(prometheus.Labels{"service": "api"}),
-		promredress.WithSleepBuckets(0.5, 1))
+	m, err := redressprom.New(reg, redressprom.WithConstLabels(prometheus.Labels{"service": "api"}),
+		redressprom.WithSleepBuckets(0.5, 1))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ redress_retry_sleep_seconds_count{class="TRANSIENT",operation="users.get",servic
 		t.Errorf("lint problems %v (-want +got):\n%s", problems, diff)
 	}
 
-	_, err = promredress.New(reg, promredress.WithConstLabels(prometheus.Labels{"service": "api"}))
+	_, err = redressprom.New(reg, redressprom.WithConstLabels(prometheus.Labels{"service": "api"}))
 	var are prometheus.AlreadyRegisteredError
 	if !errors.As(err, &are) {
 		t.Errorf("second New: %v; want a prometheus.AlreadyRegisteredError", err)
@@ -200,16 +200,16 @@ redress_retry_sleep_seconds_count{class="TRANSIENT",operation="users.get",servic
 func TestNewInvalid(t *testing.T) {
 	tests := []struct {
 		name string
-		give []promredress.Option
+		give []redressprom.Option
 		want error
 	}{
-		{name: "no buckets", give: []promredress.Option{promredress.WithSleepBuckets()}, want: promredress.ErrInvalidBuckets},
-		{name: "decreasing buckets", give: []promredress.Option{promredress.WithSleepBuckets(1, 0.5)}, want: promredress.ErrInvalidBuckets},
-		{name: "repeated bucket", give: []promredress.Option{promredress.WithSleepBuckets(1, 1)}, want: promredress.ErrInvalidBuckets},
+		{name: "no buckets", give: []redressprom.Option{redressprom.WithSleepBuckets()}, want: redressprom.ErrInvalidBuckets},
+		{name: "decreasing buckets", give: []redressprom.Option{redressprom.WithSleepBuckets(1, 0.5)}, want: redressprom.ErrInvalidBuckets},
+		{name: "repeated bucket", give: []redressprom.Option{redressprom.WithSleepBuckets(1, 1)}, want: redressprom.ErrInvalidBuckets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			m, err := promredress.New(prometheus.NewRegistry(), tt.give...)
+			m, err := redressprom.New(prometheus.NewRegistry(), tt.give...)
 			if diff := cmp.Diff(tt.want, err, cmpopts.EquateErrors()); diff != "" {
 				t.Errorf("error (-want +got):\n%s", diff)
 			}
@@ -223,7 +223,7 @@ func TestNewInvalid(t *testing.T) {
 // TestInvalidConstLabel checks that a constant label named like one of
 // the metrics' own labels is refused by the registry.
 func TestInvalidConstLabel(t *testing.T) {
-	_, err := promredress.New(prometheus.NewRegistry(), promredress.WithConstLabels(prometheus.Labels{"event": "x"}))
+	_, err := redressprom.New(prometheus.NewRegistry(), redressprom.WithConstLabels(prometheus.Labels{"event": "x"}))
 	if err == nil {
 		t.Fatal("New succeeded; want the registry's error")
 	}
@@ -239,7 +239,7 @@ func TestInvalidConstLabel(t *testing.T) {
 // TestResultUnchanged checks that a call returns the same with the
 // observer as without.
 func TestResultUnchanged(t *testing.T) {
-	m, err := promredress.New(nil)
+	m, err := redressprom.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,7 +273,7 @@ func errText(err error) string {
 // TestObserveAllocs checks that counting an event of a series seen before
 // allocates nothing, so an observed call stays cheap.
 func TestObserveAllocs(t *testing.T) {
-	m, err := promredress.New(nil)
+	m, err := redressprom.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package sentry_test
+package redresssentry_test
 
 import (
 	"context"

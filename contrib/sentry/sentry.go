@@ -1,4 +1,4 @@
-// Package sentry reports redress events to Sentry through
+// Package redresssentry reports redress events to Sentry through
 // github.com/getsentry/sentry-go: retries and breaker state changes become
 // breadcrumbs, and a call that fails for good becomes a captured event.
 //
@@ -43,7 +43,7 @@
 // client's transport sends them from its own goroutine, so a call never
 // waits on the network (unless the client is configured with a
 // synchronous transport).
-package sentry
+package redresssentry
 
 import (
 	"context"
