@@ -95,8 +95,8 @@ type ClassAware interface {
 	// whether the success came after at least one retry, and then last and
 	// lastErr are the classification and error of the failure before the
 	// last retry (so the price of that retry can be refunded). When
-	// retried is false, last and lastErr are the zero Classification and
-	// nil and mean nothing. Calls that fail are not reported.
+	// retried is false, last and lastErr carry nothing and implementations
+	// must ignore them. Calls that fail are not reported.
 	RecordSuccess(retried bool, last classifier.Classification, lastErr error)
 }
 
