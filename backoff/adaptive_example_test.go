@@ -8,7 +8,7 @@ import (
 )
 
 func ExampleAdaptive() {
-	a := backoff.Adaptive(backoff.Constant(100*time.Millisecond))
+	a := backoff.Adaptive(backoff.Constant(100 * time.Millisecond))
 	// With redress, redress.WithAdaptive(a) tells it each attempt's outcome.
 	for range 10 {
 		a.Record(false) // the success rate falls below 0.9: delays rise
