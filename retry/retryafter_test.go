@@ -138,3 +138,27 @@ func TestMaxRetryAfter(t *testing.T) {
 		}
 	}
 }
+
+// TestHostileHeadersAreCapped feeds Decide what classifier.HTTPResponse
+// makes of hostile Retry-After-Ms and Retry-After values: the wait never
+// exceeds the policy's cap plus the jitter.
+func TestHostileHeadersAreCapped(t *testing.T) {
+	p, err := retry.New(retry.WithMaxRetryAfter(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []map[string][]string{
+		{"Retry-After-Ms": {"99999999999999999999999"}},
+		{"Retry-After-Ms": {"9223372036854.775807"}},
+		{"Retry-After": {"99999999999"}},
+		{"Retry-After": {"Fri, 31 Dec 9999 23:59:59 GMT"}},
+		{"retry-after-ms": {"-1"}, "Retry-After": {"86400"}},
+	} {
+		c, _ := classifier.HTTPResponse("GET", "h", 503, h, time.Unix(0, 0))
+		var tr retry.Tracker
+		d := p.Decide(&tr, 1, c, retry.NoDeadline)
+		if !d.Retry || d.Delay < time.Minute || d.Delay > time.Minute+backoff.RetryAfterJitter {
+			t.Errorf("header %v: %+v; want a retry after the 1m cap plus at most the jitter", h, d)
+		}
+	}
+}
