@@ -7,7 +7,8 @@
 // Jitter" (AWS Architecture Blog, 2015) — FullJitter, EqualJitter and
 // DecorrelatedJitter — the Python library's Token backoff, and
 // RetryAfterOr, which honours a server's Retry-After. Func turns a plain
-// function into a Strategy, and Capped bounds any strategy.
+// function into a Strategy, Capped bounds any strategy, and Adaptive
+// stretches another strategy's delays while a dependency fails often.
 //
 // Every built-in strategy is safe for concurrent use, makes no allocation
 // per delay, and never returns a negative delay nor one above its cap, for
@@ -38,8 +39,12 @@ type Input struct {
 	// Classification is the failure's classification. Its RetryAfter has
 	// already been capped by the retry policy.
 	Classification classifier.Classification
-	// Prev is the delay waited before the attempt that just failed, or 0
-	// when that was the first attempt. DecorrelatedJitter grows from it.
+	// Prev is the strategy's own previous delay: the last delay of this
+	// call that a strategy computed itself, or 0 before any.
+	// DecorrelatedJitter grows from it. A wait set by a server's
+	// Retry-After (one a ServerAware strategy reports as the server's)
+	// does not count, so that one 429 asking for a long wait does not
+	// inflate the backoffs that follow it.
 	Prev time.Duration
 	// Remaining is the time left before the call's deadline (the earlier
 	// of the policy's deadline and the caller's context deadline), or the
@@ -63,6 +68,31 @@ type Func func(in Input) time.Duration
 // Delay calls f(in).
 func (f Func) Delay(in Input) time.Duration { return f(in) }
 
+// ServerAware is implemented by a strategy that sometimes waits as a
+// server asked (its Retry-After) rather than by a rule of its own, such as
+// RetryAfterOr's, and by wrappers that pass the answer on (Capped,
+// AdaptiveStrategy). The retry policy asks it so that Input.Prev stays the
+// strategy's own previous delay: a wait the server set does not feed the
+// growth of DecorrelatedJitter. A strategy that does not implement it is
+// taken to compute every delay itself.
+type ServerAware interface {
+	Strategy
+	// DelaySource returns what Delay(in) returns, and reports whether
+	// that delay is the server's Retry-After (with any jitter added)
+	// rather than one the strategy computed.
+	DelaySource(in Input) (d time.Duration, fromServer bool)
+}
+
+// DelaySource returns s's delay for in, and whether it is a wait a server
+// asked for: s.DelaySource(in) when s is ServerAware, else s.Delay(in)
+// and false.
+func DelaySource(s Strategy, in Input) (time.Duration, bool) {
+	if sa, ok := s.(ServerAware); ok {
+		return sa.DelaySource(in)
+	}
+	return s.Delay(in), false
+}
+
 // Capped returns a strategy that keeps s's delays within [0, max]: a
 // longer delay becomes max and a negative one 0. It is a way to bound a
 // strategy written with Func. A negative max counts as 0. Capped panics if
@@ -82,6 +112,15 @@ type capped struct {
 	max time.Duration
 }
 
+var _ ServerAware = capped{}
+
 func (c capped) Delay(in Input) time.Duration {
 	return min(c.max, max(c.s.Delay(in), 0))
+}
+
+// DelaySource passes on whether the capped strategy's delay is the
+// server's.
+func (c capped) DelaySource(in Input) (time.Duration, bool) {
+	d, server := DelaySource(c.s, in)
+	return min(c.max, max(d, 0)), server
 }

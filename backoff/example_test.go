@@ -147,3 +147,18 @@ func ExampleCapped() {
 	// 3 5s
 	// 4 5s
 }
+
+// DelaySource tells a server's wait from the strategy's own: the retry
+// policy uses it so that a Retry-After does not become Input.Prev.
+func ExampleDelaySource() {
+	s := backoff.RetryAfterOr(backoff.Constant(time.Second), backoff.WithSeed(1))
+	limited := backoff.Input{Attempt: 1, Classification: classifier.Classification{
+		Class: classifier.RateLimit, RetryAfter: 10 * time.Second}}
+	d, fromServer := backoff.DelaySource(s, limited)
+	fmt.Println(d.Truncate(time.Second), fromServer)
+	d, fromServer = backoff.DelaySource(s, backoff.Input{Attempt: 1})
+	fmt.Println(d, fromServer)
+	// Output:
+	// 10s true
+	// 1s false
+}

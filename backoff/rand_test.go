@@ -278,6 +278,8 @@ func TestDelayDoesNotAllocate(t *testing.T) {
 		{name: "RetryAfterOr", give: RetryAfterOr(FullJitter(100*ms, 10*time.Second)), in: limited},
 		{name: "RetryAfterOr seeded", give: RetryAfterOr(Constant(0), WithSeed(1)), in: limited},
 		{name: "Capped", give: Capped(Exponential(100*ms, 10*time.Second), time.Second), in: plain},
+		{name: "Capped RetryAfterOr", give: Capped(RetryAfterOr(Constant(0)), time.Minute), in: limited},
+		{name: "Adaptive", give: Adaptive(Exponential(100*ms, 10*time.Second), WithMaxFactor(4)), in: plain},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,7 +14,11 @@ const RetryAfterJitter = 500 * time.Millisecond
 // When in.Classification.RetryAfter is positive it waits that long plus a
 // uniformly random jitter in [0, RetryAfterJitter]; otherwise it returns
 // fallback.Delay(in) unchanged. This is redress's default for RATE_LIMIT
-// failures, with the default backoff as the fallback.
+// and SERVER_ERROR failures, with the default backoff as the fallback.
+//
+// The strategy is ServerAware: it reports which delays are the server's,
+// so that the retry policy keeps them out of Input.Prev and the fallback
+// grows from its own previous delay, not from the server's wait.
 //
 // RetryAfterOr does not cap the Retry-After itself: the retry policy caps
 // it before any strategy sees it (see retry.WithMaxRetryAfter), so the
@@ -35,14 +39,23 @@ type retryAfterOr struct {
 	rng      rng
 }
 
+var _ ServerAware = (*retryAfterOr)(nil)
+
 func (s *retryAfterOr) Delay(in Input) time.Duration {
+	d, _ := s.DelaySource(in)
+	return d
+}
+
+// DelaySource returns Delay's delay and reports whether it is the
+// server's Retry-After (plus jitter) rather than the fallback's.
+func (s *retryAfterOr) DelaySource(in Input) (time.Duration, bool) {
 	ra := in.Classification.RetryAfter
 	if ra <= 0 {
-		return s.fallback.Delay(in)
+		return DelaySource(s.fallback, in)
 	}
 	j := s.rng.upTo(RetryAfterJitter)
 	if ra > math.MaxInt64-j {
-		return math.MaxInt64
+		return math.MaxInt64, true
 	}
-	return ra + j
+	return ra + j, true
 }

@@ -99,3 +99,34 @@ func TestNilStrategyPanics(t *testing.T) {
 		})
 	}
 }
+
+func TestDelaySource(t *testing.T) {
+	server := Input{Attempt: 2, Classification: retryAfter(time.Second)}
+	own := Input{Attempt: 2}
+	nested := RetryAfterOr(RetryAfterOr(Constant(ms)))
+	tests := []struct {
+		name       string
+		s          Strategy
+		in         Input
+		wantLo     time.Duration
+		wantHi     time.Duration
+		fromServer bool
+	}{
+		{"RetryAfterOr with a Retry-After", RetryAfterOr(Constant(ms)), server, time.Second, time.Second + RetryAfterJitter, true},
+		{"RetryAfterOr without", RetryAfterOr(Constant(ms)), own, ms, ms, false},
+		{"nested", nested, server, time.Second, time.Second + RetryAfterJitter, true},
+		{"Capped passes it on", Capped(RetryAfterOr(Constant(ms)), 2*time.Second), server, time.Second, time.Second + RetryAfterJitter, true},
+		{"Capped caps a server's wait too", Capped(RetryAfterOr(Constant(ms)), 10*ms), server, 10 * ms, 10 * ms, true},
+		{"Capped own", Capped(RetryAfterOr(Constant(ms)), 2*time.Second), own, ms, ms, false},
+		{"not ServerAware: its own", Func(func(in Input) time.Duration { return in.Classification.RetryAfter }), server, time.Second, time.Second, false},
+		{"Constant ignores Retry-After", Constant(ms), server, ms, ms, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d, fromServer := DelaySource(tt.s, tt.in)
+			if d < tt.wantLo || d > tt.wantHi || fromServer != tt.fromServer {
+				t.Errorf("DelaySource = %v, %v; want in [%v, %v], %v", d, fromServer, tt.wantLo, tt.wantHi, tt.fromServer)
+			}
+		})
+	}
+}

@@ -31,9 +31,9 @@ import (
 //
 // The usual entry points are Do, and Allow followed by Record for code
 // that cannot be wrapped in a function. In the closed state, a call that
-// succeeds costs a few atomic loads: no lock, no allocation and, when
-// failures are counted rather than a failure rate, no clock read. Memory
-// is fixed when the breaker is made, however much traffic it sees.
+// succeeds costs a few atomic loads: no lock, no allocation and, unless
+// the breaker watches the failure rate, no clock read. Memory is fixed
+// when the breaker is made, however much traffic it sees.
 type Breaker struct {
 	cfg    config
 	err    error     // the configuration error, if any
@@ -41,18 +41,24 @@ type Breaker struct {
 
 	// word packs the state (bits 0-1), whether it was forced (bit 2)
 	// and the generation (the rest). It changes only under mu, and is
-	// read without it on the fast paths.
+	// read without it on the fast paths. The times below are written
+	// under mu before the word, so that a reader of a word finds them
+	// at least as new.
 	word        atomic.Uint64
-	openedAt    atomic.Int64 // when the breaker last opened, in nanoseconds since origin
+	since       atomic.Int64 // when the state of word was entered, in nanoseconds since origin
+	openUntil   atomic.Int64 // when an open breaker goes half-open, in nanoseconds since origin
 	lastFailure atomic.Int64 // the last counted failure, in nanoseconds since origin; noFailure if none
+	run         atomic.Uint64
+	rejected    atomic.Uint64 // calls rejected with an *OpenError since New
 
-	// mu is held (exclusively) to change word, and for the probe counts.
-	// A failure counted in the closed state holds it shared, so that the
+	// mu is held (exclusively) to change word, and for the probes. A
+	// failure counted in the closed state holds it shared, so that the
 	// check that its ticket is current and the counting happen with no
 	// change of state in between; successes never take it.
-	mu           sync.RWMutex
-	probesOut    int // probe slots taken in this half-open generation
-	probesPassed int // probes of this generation that succeeded
+	mu         sync.RWMutex
+	inFlight   atomic.Int64 // probes out in this half-open generation; written under mu
+	passed     atomic.Int64 // probes that succeeded in this half-open period; written under mu
+	probeEvent int64        // when a probe was last let through or reported back; under mu
 
 	win window
 }
@@ -62,6 +68,7 @@ const (
 	stateMask = 3
 	forcedBit = 4
 	noFailure = math.MinInt64
+	forever   = math.MaxInt64
 )
 
 func pack(gen uint64, s State, forced bool) uint64 {
@@ -138,6 +145,7 @@ func (b *Breaker) allowSlow() (Ticket, error) {
 	if w := b.word.Load(); stateOf(w) == Open {
 		// Reject without the lock while the recovery timeout runs.
 		if err := b.rejectOpen(w, now); err != nil {
+			b.rejected.Add(1)
 			return Ticket{}, err
 		}
 	}
@@ -150,21 +158,26 @@ func (b *Breaker) allowSlow() (Ticket, error) {
 		b.mu.Unlock()
 		return Ticket{Generation: gen}, nil
 	case HalfOpen:
-		if b.probesOut >= b.cfg.probes {
-			b.mu.Unlock()
+		t, ok := b.admitProbeLocked(w, now)
+		b.mu.Unlock()
+		if !ok {
+			b.rejected.Add(1)
 			return Ticket{}, &OpenError{State: HalfOpen}
 		}
-		b.probesOut++
-		b.mu.Unlock()
-		return Ticket{Generation: gen, Probe: true}, nil
+		return t, nil
 	}
 	if err := b.rejectOpen(w, now); err != nil {
 		b.mu.Unlock()
+		b.rejected.Add(1)
 		return Ticket{}, err
 	}
 	// The first call after the recovery timeout moves the breaker to
-	// half-open and takes the first probe slot.
-	b.probesOut, b.probesPassed = 1, 0
+	// half-open and takes the first probe slot. The half-open state began
+	// when the recovery timeout ended, whenever the first call came.
+	b.inFlight.Store(1)
+	b.passed.Store(0)
+	b.probeEvent = now
+	b.since.Store(b.openUntil.Load())
 	b.word.Store(pack(gen+1, HalfOpen, false))
 	b.mu.Unlock()
 	tr := Transition{From: Open, To: HalfOpen}
@@ -188,11 +201,11 @@ func (b *Breaker) rejectOpen(w uint64, now int64) error {
 	if forcedOf(w) {
 		return &OpenError{State: Open, Forced: true}
 	}
-	left := b.cfg.recovery - time.Duration(now-b.openedAt.Load())
+	left := b.openUntil.Load() - now
 	if left <= 0 {
 		return nil
 	}
-	return &OpenError{State: Open, RetryIn: min(left, b.cfg.recovery)}
+	return &OpenError{State: Open, RetryIn: time.Duration(left)}
 }
 
 // Record reports the outcome of a call that Allow let through, with the
@@ -215,11 +228,18 @@ func (b *Breaker) Record(t Ticket, o Outcome, cl classifier.Class) Transition {
 	e := b.eventOf(o, cl)
 	switch stateOf(w) {
 	case Closed:
-		if o == Cancelled || (!e.failure && !e.ofClass && b.cfg.rate == 0) {
-			// The fast path: nothing to count.
+		if o == Cancelled {
 			return Transition{}
 		}
-		return b.recordClosed(w, e)
+		if !e.failure {
+			// The dependency answered: the run of failures ends.
+			b.endRun(t.Generation)
+			if !e.ofClass && !e.call {
+				// The fast path: nothing to count.
+				return Transition{}
+			}
+		}
+		return b.recordClosed(w, e, 1)
 	case HalfOpen:
 		if t.Probe {
 			return b.recordProbe(t, o, e)
@@ -230,7 +250,7 @@ func (b *Breaker) Record(t Ticket, o Outcome, cl classifier.Class) Transition {
 
 // eventOf returns what outcome o with class cl adds to the window.
 func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
-	e := event{call: b.cfg.rate > 0 && o != Cancelled}
+	e := event{call: b.cfg.mode == modeRate && o != Cancelled}
 	switch {
 	case o == Panicked:
 		e.failure = true
@@ -241,10 +261,11 @@ func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
 	return e
 }
 
-// recordClosed counts e, seen while the breaker's word was w (Closed), and
-// opens the breaker if a threshold has been reached.
-func (b *Breaker) recordClosed(w uint64, e event) Transition {
+// recordClosed counts e, n times over, seen while the breaker's word was
+// w (Closed), and opens the breaker if a threshold has been reached.
+func (b *Breaker) recordClosed(w uint64, e event, n int64) Transition {
 	now := b.now()
+	var run uint64
 	if e.failure || e.ofClass {
 		// Check that the ticket is still current and count the failure
 		// with no change of state in between (the clock read above is a
@@ -255,8 +276,11 @@ func (b *Breaker) recordClosed(w uint64, e event) Transition {
 			b.mu.RUnlock()
 			return Transition{}
 		}
-		b.win.add(now, e)
+		b.win.addN(now, e, n)
 		b.noteFailure(now)
+		if e.failure {
+			run = b.extendRun(generation(w), n)
+		}
 		b.mu.RUnlock()
 	} else {
 		// A success in the failure-rate mode only adds a call; re-checking
@@ -265,9 +289,9 @@ func (b *Breaker) recordClosed(w uint64, e event) Transition {
 		if b.word.Load() != w {
 			return Transition{}
 		}
-		b.win.add(now, e)
+		b.win.addN(now, e, n)
 	}
-	if !b.shouldTrip(now, e) {
+	if !b.shouldTrip(now, e, run) {
 		return Transition{}
 	}
 	b.mu.Lock()
@@ -276,80 +300,73 @@ func (b *Breaker) recordClosed(w uint64, e event) Transition {
 		b.mu.Unlock()
 		return Transition{}
 	}
-	tr := b.openLocked(w, now, false)
+	tr := b.openLocked(w, now, b.recoveryEnd(now), false)
 	b.mu.Unlock()
 	b.notify(tr)
 	return tr
 }
 
 // shouldTrip reports whether, after counting e at time now, the breaker's
-// counts have reached a threshold.
-func (b *Breaker) shouldTrip(now int64, e event) bool {
+// counts have reached a threshold. run is the run of consecutive failures
+// after e.
+func (b *Breaker) shouldTrip(now int64, e event, run uint64) bool {
+	if !e.ofClass && b.cfg.mode == modeConsecutive {
+		// No need to sum the window.
+		return e.failure && int64(run) >= b.cfg.consecutive
+	}
 	s := b.win.sum(now, e.class)
 	if e.ofClass && s.class >= b.cfg.classThreshold[e.class] {
 		return true
 	}
-	if b.cfg.rate > 0 {
+	switch b.cfg.mode {
+	case modeRate:
 		return s.calls >= b.cfg.minCalls && float64(s.failures)/float64(s.calls) >= b.cfg.rate
+	case modeConsecutive:
+		return e.failure && int64(run) >= b.cfg.consecutive
 	}
 	return e.failure && s.failures >= b.cfg.threshold
 }
 
-// recordProbe records the outcome of probe t in the half-open state.
-func (b *Breaker) recordProbe(t Ticket, o Outcome, e event) Transition {
-	failed := e.failure || e.ofClass
-	var now int64
-	if failed {
-		now = b.now()
+// recoveryEnd returns when a breaker that opens at now on its own (tripped
+// by its counts, or by a failed probe) goes half-open.
+func (b *Breaker) recoveryEnd(now int64) int64 { return addSat(now, b.cfg.recovery) }
+
+// addSat returns t+d, or forever if that overflows.
+func addSat(t int64, d time.Duration) int64 {
+	if int64(d) > forever-t {
+		return forever
 	}
-	b.mu.Lock()
-	w := b.word.Load()
-	if generation(w) != t.Generation || stateOf(w) != HalfOpen {
-		b.mu.Unlock()
-		return Transition{}
-	}
-	var tr Transition
-	switch {
-	case o == Cancelled:
-		b.probesOut = max(b.probesOut-1, 0)
-	case failed:
-		b.win.add(now, e)
-		b.noteFailure(now)
-		tr = b.openLocked(w, now, false)
-	default:
-		b.probesPassed++
-		if b.probesPassed >= b.cfg.probes {
-			tr = b.closeLocked(w)
-		}
-	}
-	b.mu.Unlock()
-	b.notify(tr)
-	return tr
+	return t + int64(d)
 }
 
-// openLocked moves the breaker from word w to Open at time now. b.mu must
-// be held.
-func (b *Breaker) openLocked(w uint64, now int64, forced bool) Transition {
+// openLocked moves the breaker from word w to Open at time now, until
+// time until (ignored when forced). b.mu must be held.
+func (b *Breaker) openLocked(w uint64, now, until int64, forced bool) Transition {
 	tr := Transition{From: stateOf(w), To: Open}
 	gen := generation(w)
 	if tr.Changed() {
 		gen++
 	}
-	b.openedAt.Store(now) // before the word, so that readers of Open see it
+	// Before the word, so that readers of Open see them.
+	b.since.Store(now)
+	b.openUntil.Store(until)
 	b.word.Store(pack(gen, Open, forced))
 	return tr
 }
 
-// closeLocked moves the breaker from word w to Closed with an empty
-// window. b.mu must be held.
-func (b *Breaker) closeLocked(w uint64) Transition {
+// closeLocked moves the breaker from word w to Closed at time now, with an
+// empty window. b.mu must be held.
+func (b *Breaker) closeLocked(w uint64, now int64) Transition {
 	tr := Transition{From: stateOf(w), To: Closed}
 	gen := generation(w)
 	if tr.Changed() {
 		gen++
+		b.since.Store(now)
 	}
 	b.win.clear()
-	b.probesOut, b.probesPassed = 0, 0
+	b.run.Store(runWord(gen, 0))
+	b.inFlight.Store(0)
+	b.passed.Store(0)
 	b.word.Store(pack(gen, Closed, false))
 	return tr
 }

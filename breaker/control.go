@@ -15,8 +15,7 @@ import (
 func (b *Breaker) State() State {
 	w := b.word.Load()
 	s := stateOf(w)
-	if s == Open && !forcedOf(w) && b.err == nil &&
-		time.Duration(b.now()-b.openedAt.Load()) >= b.cfg.recovery {
+	if s == Open && !forcedOf(w) && b.err == nil && b.now() >= b.openUntil.Load() {
 		return HalfOpen
 	}
 	return s
@@ -61,14 +60,14 @@ func (b *Breaker) ForceOpen() Transition {
 	}
 	now := b.now()
 	b.mu.Lock()
-	tr := b.openLocked(b.word.Load(), now, true)
+	tr := b.openLocked(b.word.Load(), now, forever, true)
 	b.mu.Unlock()
 	b.notify(tr)
 	return tr
 }
 
-// Reset closes the breaker, whatever its state, and empties its window,
-// ending a ForceOpen. It returns the change it made, the zero Transition
+// Reset closes the breaker, whatever its state, and empties its window
+// and its run of consecutive failures, ending a ForceOpen. It returns the change it made, the zero Transition
 // if the breaker was closed already; listeners are told of the change
 // before it returns. Outcomes of calls allowed before are ignored, unless
 // the breaker was closed already.
@@ -76,8 +75,9 @@ func (b *Breaker) Reset() Transition {
 	if b.err != nil {
 		return Transition{}
 	}
+	now := b.now()
 	b.mu.Lock()
-	tr := b.closeLocked(b.word.Load())
+	tr := b.closeLocked(b.word.Load(), now)
 	b.mu.Unlock()
 	b.notify(tr)
 	return tr

@@ -57,22 +57,25 @@ func (w *window) init(width int64) {
 }
 
 // add counts e at time now.
-func (w *window) add(now int64, e event) {
+func (w *window) add(now int64, e event) { w.addN(now, e, 1) }
+
+// addN counts e n times over at time now.
+func (w *window) addN(now int64, e event, n int64) {
 	b := w.bucket(now)
 	if b == nil {
 		return
 	}
 	if e.call {
-		b.calls.Add(1)
+		b.calls.Add(n)
 	}
 	if e.failure {
-		b.failures.Add(1)
+		b.failures.Add(n)
 	}
 	if e.failure || e.ofClass {
-		b.counted.Add(1)
+		b.counted.Add(n)
 	}
 	if e.ofClass {
-		b.classes[e.class].Add(1)
+		b.classes[e.class].Add(n)
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/redress-go/redress/classifier"
 )
 
 func TestZeroAllocs(t *testing.T) {
@@ -15,6 +17,9 @@ func TestZeroAllocs(t *testing.T) {
 	b := NewTokenBucket(100, 0.1)
 	real := New(math.MaxInt, time.Minute)
 	invalid := New(-1, 0)
+	q := NewQuota()
+	qTimeouts := NewQuota(WithTimeoutCost(10)) // walks the error's chain
+	server := classifier.Classification{Class: classifier.ServerError}
 	tests := []struct {
 		name string
 		give func()
@@ -29,6 +34,16 @@ func TestZeroAllocs(t *testing.T) {
 		{"TokenBucket.RecordOutcome", func() { b.RecordOutcome(false); b.RecordOutcome(true) }},
 		{"TokenBucket.AllowRetry", func() { b.AllowRetry(ctx) }},
 		{"invalid budget", func() { invalid.AllowRetry(ctx) }},
+		{"Quota.AllowRetryFor and RecordSuccess", func() {
+			q.AllowRetryFor(ctx, errServer, server)
+			q.RecordSuccess(true, server, errServer)
+			q.RecordSuccess(false, classifier.Classification{}, nil)
+		}},
+		{"Quota.AllowRetry", func() { q.AllowRetry(ctx); q.RecordSuccess(true, server, errServer) }},
+		{"Quota.AllowRetryFor with a timeout cost", func() {
+			qTimeouts.AllowRetryFor(ctx, errTimedOut, server)
+			qTimeouts.RecordSuccess(true, server, errTimedOut)
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -7,7 +7,7 @@
 // allowance, so an outage meets a bounded trickle of retries instead of a
 // storm.
 //
-// Three kinds sit behind the one Budget interface:
+// Four kinds sit behind the one Budget interface:
 //
 //   - Window (New) allows at most a fixed number of retries in any rolling
 //     window of time: "100 retries per minute".
@@ -15,6 +15,11 @@
 //     plus a small minimum per second: Finagle's RetryBudget.
 //   - TokenBucket (NewTokenBucket) stops retries once failures have
 //     drained half of its tokens: gRPC's retry throttling (gRFC A6).
+//   - Quota (NewQuota) is a pool of tokens that each retry pays for, at a
+//     price that depends on the failure, and that successes refill: the
+//     retry quota of the AWS SDK for Go v2's standard retryer. It is the
+//     ClassAware budget: the pipeline tells it each failure's class and
+//     how each call ended.
 //
 // Every budget is safe for concurrent use, meant to be shared, bounded in
 // memory by its configuration, makes no allocations on its hot paths and
@@ -33,6 +38,7 @@ import (
 	"math"
 	"time"
 
+	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
 )
 
@@ -69,12 +75,38 @@ type Learner interface {
 	RecordOutcome(success bool)
 }
 
+// ClassAware is a Budget whose price of a retry depends on the failure
+// and which learns how calls that it paid for ended.
+//
+// It is optional: a pipeline that finds a budget implements ClassAware
+// calls AllowRetryFor where it would call AllowRetry, and RecordSuccess
+// once per successful call; budgets that do not implement it keep working
+// through Budget (and Learner) alone. Quota is the ClassAware budget of
+// this package. Implementations must be safe for concurrent use.
+type ClassAware interface {
+	Budget
+	// AllowRetryFor asks for a retry after a failure err classified c
+	// (the pipeline calls it instead of AllowRetry). Like AllowRetry it
+	// reports whether the retry may be made and, if so, spends its price;
+	// a non-nil error means the budget could not decide and the caller
+	// must not retry.
+	AllowRetryFor(ctx context.Context, err error, c classifier.Classification) (bool, error)
+	// RecordSuccess is told once per call that succeeded: retried reports
+	// whether the success came after at least one retry, and then last and
+	// lastErr are the classification and error of the failure before the
+	// last retry (so the price of that retry can be refunded). When
+	// retried is false, last and lastErr carry nothing and implementations
+	// must ignore them. Calls that fail are not reported.
+	RecordSuccess(retried bool, last classifier.Classification, lastErr error)
+}
+
 var (
-	_ Budget  = (*Window)(nil)
-	_ Budget  = (*Ratio)(nil)
-	_ Budget  = (*TokenBucket)(nil)
-	_ Learner = (*Ratio)(nil)
-	_ Learner = (*TokenBucket)(nil)
+	_ Budget     = (*Window)(nil)
+	_ Budget     = (*Ratio)(nil)
+	_ Budget     = (*TokenBucket)(nil)
+	_ Learner    = (*Ratio)(nil)
+	_ Learner    = (*TokenBucket)(nil)
+	_ ClassAware = (*Quota)(nil)
 )
 
 // Option configures a budget. Options that do not apply to the kind being
@@ -92,6 +124,11 @@ const (
 	optBuckets
 	optTTL
 	optMinPerSecond
+	optCapacity
+	optRetryCost
+	optTimeoutCost
+	optThrottleCost
+	optNoRetryIncrement
 )
 
 var optNames = []struct {
@@ -102,6 +139,11 @@ var optNames = []struct {
 	{optBuckets, "WithBuckets"},
 	{optTTL, "WithTTL"},
 	{optMinPerSecond, "WithMinPerSecond"},
+	{optCapacity, "WithCapacity"},
+	{optRetryCost, "WithRetryCost"},
+	{optTimeoutCost, "WithTimeoutCost"},
+	{optThrottleCost, "WithThrottleCost"},
+	{optNoRetryIncrement, "WithNoRetryIncrement"},
 }
 
 // Defaults.
@@ -117,6 +159,7 @@ type config struct {
 	buckets      int
 	ttl          time.Duration
 	minPerSecond float64
+	quota        quotaCosts
 	set          int   // optX bits of the options given
 	err          error // first invalid option
 }
@@ -135,6 +178,7 @@ func newConfig(who string, accepts int, opts []Option) config {
 		buckets:      defaultBuckets,
 		ttl:          defaultTTL,
 		minPerSecond: defaultMinPerSecond,
+		quota:        sdkCosts,
 	}
 	for i, o := range opts {
 		if o == nil {

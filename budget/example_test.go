@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/redress-go/redress/budget"
+	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresstest"
 )
 
@@ -170,4 +171,75 @@ func Example_standalone() {
 	// Output:
 	// first call: attempts 3 exhausted true last error kept true
 	// second call: attempts 1 exhausted true
+}
+
+func ExampleNewQuota() {
+	// The AWS SDK for Go v2 standard retryer's retry quota: 500 tokens, a
+	// retry costs 14, a retry after throttling 5.
+	q := budget.NewQuota()
+	ctx := context.Background()
+	unavailable := classifier.Classification{Class: classifier.ServerError}
+	throttled := classifier.Classification{Class: classifier.RateLimit}
+	errUnavailable := errors.New("503 service unavailable")
+	errThrottled := errors.New("429 too many requests")
+
+	// The redress pipeline asks with each failure and its class...
+	q.AllowRetryFor(ctx, errUnavailable, unavailable)
+	q.AllowRetryFor(ctx, errThrottled, throttled)
+	fmt.Println("after two retries:", q.Remaining())
+	// ...and reports each call that succeeded. This one succeeded after
+	// retrying the throttling: that last retry's 5 tokens come back.
+	q.RecordSuccess(true, throttled, errThrottled)
+	fmt.Println("after a successful retry:", q.Remaining())
+	// A call that succeeds at its first attempt adds 1.
+	q.RecordSuccess(false, classifier.Classification{}, nil)
+	fmt.Println("after a first-try success:", q.Remaining())
+
+	// In an outage, 35 retries at 14 drain the pool; the 36th is refused.
+	granted := 0
+	for {
+		ok, _ := q.AllowRetryFor(ctx, errUnavailable, unavailable)
+		if !ok {
+			break
+		}
+		granted++
+	}
+	fmt.Println("retries granted in the outage:", granted, "left:", q.Remaining())
+	// Output:
+	// after two retries: 481
+	// after a successful retry: 486
+	// after a first-try success: 487
+	// retries granted in the outage: 34 left: 11
+}
+
+func ExampleWithTimeoutCost() {
+	// Price retries as the AWS SDK did before v1.48: 5 tokens a retry, 10
+	// after a timeout, and throttling no cheaper than any retry.
+	q := budget.NewQuota(budget.WithRetryCost(5), budget.WithTimeoutCost(10), budget.WithThrottleCost(5))
+	transient := classifier.Classification{Class: classifier.Transient}
+	fmt.Println(q.Cost(errors.New("connection reset"), transient))
+	fmt.Println(q.Cost(fmt.Errorf("%w: slow", classifier.ErrAttemptTimeout), transient))
+	fmt.Println(q.Cost(context.DeadlineExceeded, transient))
+	// Output:
+	// 5
+	// 10
+	// 10
+}
+
+func ExampleWithCapacity() {
+	// A small pool, every price set: 20 tokens, retries at 8, throttled
+	// retries at 2, and 4 back for each first-try success.
+	q := budget.NewQuota(budget.WithCapacity(20), budget.WithRetryCost(8),
+		budget.WithThrottleCost(2), budget.WithNoRetryIncrement(4))
+	for range 3 {
+		ok, _ := q.AllowRetry(context.Background()) // the plain retry cost
+		fmt.Println(ok, q.Remaining())
+	}
+	q.RecordSuccess(false, classifier.Classification{}, nil)
+	fmt.Println("refilled:", q.Remaining())
+	// Output:
+	// true 12
+	// true 4
+	// false 4
+	// refilled: 8
 }

@@ -6,6 +6,8 @@ import (
 	"math"
 	"testing"
 	"time"
+
+	"github.com/redress-go/redress/classifier"
 )
 
 // The fuzz targets drive a budget with a sequence of operations, one byte
@@ -192,6 +194,71 @@ func FuzzTokenBucket(f *testing.F) {
 			}
 			if !success && before > 0 && after != before-1 {
 				t.Fatalf("op %d: a failure took Remaining() from %d to %d, want %d", i, before, after, before-1)
+			}
+		}
+	})
+}
+
+// FuzzQuota: op&3 is 0 to ask for a retry after a server error (with plain
+// AllowRetry when op&4 is set), 1 after throttling, 2 after an attempt
+// timeout, and 3 for a call's success: retried when op&4 is set, after the
+// failure (op>>3)%3 (0 a server error, 1 throttling, 2 a timeout). The
+// pool is checked against a model after every op.
+func FuzzQuota(f *testing.F) {
+	f.Add(uint16(500), uint8(14), uint8(14), uint8(5), uint8(1), []byte{0, 0, 3 | 4, 1, 1, 3 | 4 | 8, 2, 3, 4})
+	f.Add(uint16(30), uint8(10), uint8(20), uint8(3), uint8(7), []byte{2, 2, 0, 1, 1, 1, 3, 3 | 4 | 16, 3 | 4 | 16, 3})
+	f.Add(uint16(0), uint8(0), uint8(1), uint8(0), uint8(0), []byte{0, 1, 2, 3, 4, 7})
+	f.Add(uint16(65535), uint8(255), uint8(255), uint8(255), uint8(255), []byte{3, 3, 0, 0, 0, 3 | 4})
+	f.Fuzz(func(t *testing.T, capacity uint16, retryCost, timeoutCost, throttleCost, increment uint8, ops []byte) {
+		q := NewQuota(WithCapacity(int(capacity)), WithRetryCost(int(retryCost)),
+			WithTimeoutCost(int(timeoutCost)), WithThrottleCost(int(throttleCost)),
+			WithNoRetryIncrement(int(increment)))
+		if err := q.Err(); err != nil {
+			t.Fatalf("Err() = %v", err)
+		}
+		failures := [3]struct {
+			err   error
+			class classifier.Classification
+			cost  int64
+		}{
+			{errServer, classifier.Classification{Class: classifier.ServerError}, int64(retryCost)},
+			{errThrottled, classifier.Classification{Class: classifier.RateLimit}, int64(throttleCost)},
+			{errTimedOut, classifier.Classification{Class: classifier.Transient}, int64(timeoutCost)},
+		}
+		want := int64(capacity) // the model
+		for i, op := range ops {
+			switch kind := op & 3; kind {
+			case 3:
+				f := failures[(op>>3)%3]
+				if op&4 != 0 {
+					q.RecordSuccess(true, f.class, f.err)
+					want = min(want+f.cost, int64(capacity))
+				} else {
+					q.RecordSuccess(false, classifier.Classification{}, nil)
+					want = min(want+int64(increment), int64(capacity))
+				}
+			default:
+				f := failures[kind]
+				var ok bool
+				var err error
+				if kind == 0 && op&4 != 0 {
+					ok, err = q.AllowRetry(context.Background())
+				} else {
+					ok, err = q.AllowRetryFor(context.Background(), f.err, f.class)
+				}
+				if err != nil {
+					t.Fatalf("op %d: error = %v", i, err)
+				}
+				if ok != (want >= f.cost) {
+					t.Fatalf("op %d: granted %t a retry costing %d with %d tokens", i, ok, f.cost, want)
+				}
+				if ok {
+					want -= f.cost
+				}
+			}
+			got := q.Remaining()
+			if got < 0 || got > int(capacity) || int64(got) != want {
+				t.Fatalf("op %d: Remaining() = %d, want %d in [0, %d]", i, got, want, capacity)
 			}
 		}
 	})

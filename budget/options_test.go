@@ -53,6 +53,19 @@ func TestInvalidConfig(t *testing.T) {
 		{"buckets given to NewTokenBucket", NewTokenBucket(4, 1, WithBuckets(3)), "budget.NewTokenBucket: WithBuckets does not apply"},
 		{"nil clock for TokenBucket", NewTokenBucket(4, 1, WithClock(nil)), "WithClock: clock is nil"},
 
+		{"negative capacity", NewQuota(WithCapacity(-1)), "WithCapacity: tokens is -1"},
+		{"capacity too large", NewQuota(WithCapacity(1e12 + 1)), "WithCapacity: tokens is 1000000000001"},
+		{"negative retry cost", NewQuota(WithRetryCost(-14)), "WithRetryCost: tokens is -14"},
+		{"negative timeout cost", NewQuota(WithTimeoutCost(-10)), "WithTimeoutCost: tokens is -10"},
+		{"negative throttle cost", NewQuota(WithThrottleCost(-5)), "WithThrottleCost: tokens is -5"},
+		{"negative increment", NewQuota(WithNoRetryIncrement(-1)), "WithNoRetryIncrement: tokens is -1"},
+		{"TTL given to NewQuota", NewQuota(WithTTL(time.Second)), "budget.NewQuota: WithTTL does not apply"},
+		{"capacity given to New", New(1, time.Minute, WithCapacity(5)), "budget.New: WithCapacity does not apply"},
+		{"retry cost given to NewTokenBucket", NewTokenBucket(4, 1, WithRetryCost(5)), "budget.NewTokenBucket: WithRetryCost does not apply"},
+		{"throttle cost given to NewRatio", NewRatio(0.2, WithThrottleCost(5)), "budget.NewRatio: WithThrottleCost does not apply"},
+		{"nil clock for Quota", NewQuota(WithClock(nil)), "WithClock: clock is nil"},
+		{"nil option for Quota", NewQuota(WithCapacity(5), nil), "budget.NewQuota: option 2 of 2 is nil"},
+
 		{"nil option for Window", New(1, time.Minute, WithBuckets(2), nil), "budget.New: option 2 of 2 is nil"},
 		{"nil option for Ratio", NewRatio(0.2, nil, WithTTL(time.Second)), "budget.NewRatio: option 1 of 2 is nil"},
 		{"nil option for TokenBucket", NewTokenBucket(4, 1, nil), "budget.NewTokenBucket: option 1 of 1 is nil"},
@@ -61,6 +74,7 @@ func TestInvalidConfig(t *testing.T) {
 		{"zero Window", &Window{}, "Window not made by New"},
 		{"zero Ratio", &Ratio{}, "Ratio not made by NewRatio"},
 		{"zero TokenBucket", &TokenBucket{}, "TokenBucket not made by NewTokenBucket"},
+		{"zero Quota", &Quota{}, "Quota not made by NewQuota"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -96,6 +110,7 @@ func TestValidConfig(t *testing.T) {
 		{"Window", New(0, time.Nanosecond, WithClock(clk), WithBuckets(1024))},
 		{"Ratio", NewRatio(1000, WithClock(clk), WithBuckets(1), WithTTL(time.Nanosecond), WithMinPerSecond(0))},
 		{"TokenBucket", NewTokenBucket(1e9, 1e9, WithClock(clk))},
+		{"Quota", NewQuota(WithClock(clk), WithCapacity(1e12), WithRetryCost(0), WithTimeoutCost(1e12), WithThrottleCost(0), WithNoRetryIncrement(1e12))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -13,8 +13,12 @@
 // marked errors still unwrap to the original error.
 //
 // HTTPStatus, SQLState and ParseRetryAfter are the building blocks of
-// Default, usable on their own. The package depends on the standard
-// library only.
+// Default, usable on their own. For HTTP responses, HTTPResponse
+// classifies one, RetryAfterHeader reads its Retry-After-Ms and
+// Retry-After, and ParseRateLimitReset reads the rate-limit reset headers
+// of the OpenAI and Anthropic APIs. The package depends on the standard
+// library only, and not on net/http: header parameters are
+// map[string][]string, which an http.Header is.
 package classifier
 
 import (
@@ -116,7 +120,9 @@ type Classification struct {
 	// again, or 0 when it did not say.
 	RetryAfter time.Duration
 	// Details holds optional context for logs and events, such as the
-	// HTTP status or SQLSTATE that decided the class. It may be nil.
+	// HTTP status or SQLSTATE that decided the class, under the Detail…
+	// keys of this package. It may be nil. It must never hold a
+	// credential: no URL query, header or body.
 	Details map[string]string
 }
 

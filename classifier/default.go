@@ -2,7 +2,6 @@ package classifier
 
 import (
 	"errors"
-	"strconv"
 )
 
 // ErrAttemptTimeout is the error redress attaches to an attempt's error
@@ -30,6 +29,14 @@ var ErrAttemptTimeout = errors.New("redress: attempt timed out")
 //     a TLS certificate verification failure (x509.UnknownAuthorityError,
 //     x509.CertificateInvalidError, x509.HostnameError or
 //     *tls.CertificateVerificationError): PERMANENT;
+//     a peer that refused our TLS with an alert (tls.AlertError, or the
+//     "remote error: tls: …" *net.OpError of a TLS connection over TCP)
+//     or does not speak TLS (tls.RecordHeaderError): PERMANENT, but for
+//     the alert internal_error;
+//     a request net/http refused to send because it is malformed (an
+//     invalid header field name or value, method or scheme, no host, an
+//     HTTPS request answered in plain HTTP), or a URL url.Parse could not
+//     parse (a *url.Error with Op "parse"): PERMANENT;
 //     a *net.DNSError that IsTimeout or IsTemporary: TRANSIENT, else one
 //     that IsNotFound: PERMANENT;
 //     a net.Error whose Timeout() is true, other than
@@ -39,18 +46,21 @@ var ErrAttemptTimeout = errors.New("redress: attempt timed out")
 //     HTTP server closed the connection without answering): TRANSIENT.
 //  4. Anything else is UNKNOWN.
 //
-// When the chain holds an HTTP status or a SQLSTATE (and no marker),
-// Details records it under "http.status" (in decimal) or "sqlstate",
-// whichever rule decided; otherwise Details is nil. A nil error is UNKNOWN. Nil pointers in the
-// chain are skipped, with anything they would wrap, and none of their
-// methods is called.
+// When the chain holds no marker, Details records what it found,
+// whichever rule decided: an HTTP status under DetailHTTPStatus (in
+// decimal), a SQLSTATE under DetailSQLState, and, from the first
+// *url.Error (an http.Client's failed request), the method under
+// DetailHTTPMethod and the URL's host and port under DetailHTTPHost; never
+// the URL's user information, path or query. Otherwise Details is nil. A
+// nil error is UNKNOWN. Nil pointers in the chain are skipped, with
+// anything they would wrap, and none of their methods is called.
 //
 // context.Canceled and context.DeadlineExceeded are UNKNOWN here: whether
 // the caller's context ended is for the caller of the classifier to check
 // (redress stops such a call as ABORTED and never retries it).
 //
-// Default does not allocate for an error it finds no status or SQLSTATE
-// in.
+// Default does not allocate for an error it finds no status, SQLSTATE or
+// *url.Error in.
 var Default Classifier = Func(classifyDefault)
 
 // Strict is Default without the heuristics: it trusts only explicit
@@ -81,14 +91,7 @@ func classify(err error, heuristics bool) Classification {
 	if byStatus {
 		c.RetryAfter = max(ev.retryAfter, 0)
 	}
-	switch {
-	case ev.hasStatus && ev.hasSQLState:
-		c.Details = map[string]string{"http.status": strconv.Itoa(ev.status), "sqlstate": ev.sqlState}
-	case ev.hasStatus:
-		c.Details = map[string]string{"http.status": strconv.Itoa(ev.status)}
-	case ev.hasSQLState:
-		c.Details = map[string]string{"sqlstate": ev.sqlState}
-	}
+	c.Details = ev.details()
 	return c
 }
 
@@ -110,7 +113,7 @@ func (ev *evidence) decide() (c Class, byStatus bool) {
 		return Transient, false
 	case !ev.heuristics:
 		return Unknown, false
-	case ev.certificate:
+	case ev.certificate, ev.tlsRejected, ev.refused:
 		return Permanent, false
 	case ev.dnsTransient:
 		return Transient, false

@@ -115,6 +115,10 @@ func status(code int) map[string]string { return map[string]string{"http.status"
 
 func sqlstate(code string) map[string]string { return map[string]string{"sqlstate": code} }
 
+func request(method, host string) map[string]string {
+	return map[string]string{"http.method": method, "http.host": host}
+}
+
 func TestDefault(t *testing.T) {
 	tests := []struct {
 		name string
@@ -190,8 +194,8 @@ func TestDefault(t *testing.T) {
 		// Rule 3: net timeouts.
 		{name: "net timeout", give: wrap2(&net.OpError{Op: "read", Err: timeoutError{}}), want: Classification{Class: Transient}},
 		{name: "os deadline", give: &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}, want: Classification{Class: Transient}},
-		{name: "http client timeout", give: &url.Error{Op: "Get", URL: "http://x", Err: httpTimeoutError{}}, want: Classification{Class: Transient}},
-		{name: "read deadline in url.Error", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}}), want: Classification{Class: Transient}},
+		{name: "http client timeout", give: &url.Error{Op: "Get", URL: "http://x", Err: httpTimeoutError{}}, want: Classification{Class: Transient, Details: request("GET", "x")}},
+		{name: "read deadline in url.Error", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: &net.OpError{Op: "read", Err: os.ErrDeadlineExceeded}}), want: Classification{Class: Transient, Details: request("GET", "x")}},
 		{name: "not a timeout", give: &net.OpError{Op: "read", Err: errPlain}, want: Classification{}},
 
 		// Rule 3: connections.
@@ -202,14 +206,14 @@ func TestDefault(t *testing.T) {
 		{name: "etimedout", give: syscall.ETIMEDOUT, want: Classification{Class: Transient}},
 		{name: "other errno", give: syscallErr(syscall.EACCES), want: Classification{}},
 		{name: "unexpected eof", give: wrap2(io.ErrUnexpectedEOF), want: Classification{Class: Transient}},
-		{name: "eof from an http request", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: io.EOF}), want: Classification{Class: Transient}},
+		{name: "eof from an http request", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: io.EOF}), want: Classification{Class: Transient, Details: request("GET", "x")}},
 		{name: "eof alone is the end of a stream", give: wrap2(io.EOF), want: Classification{}},
 		{name: "eof", give: io.EOF, want: Classification{}},
 
 		// Context errors are the caller's to judge.
 		{name: "deadline exceeded", give: context.DeadlineExceeded, want: Classification{}},
 		{name: "deadline exceeded wrapped", give: wrap2(context.DeadlineExceeded), want: Classification{}},
-		{name: "deadline exceeded in url.Error", give: &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, want: Classification{}},
+		{name: "deadline exceeded in url.Error", give: &url.Error{Op: "Get", URL: "http://x", Err: context.DeadlineExceeded}, want: Classification{Details: request("GET", "x")}},
 		{name: "canceled", give: wrap2(context.Canceled), want: Classification{}},
 	}
 	for _, tt := range tests {

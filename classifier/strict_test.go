@@ -2,6 +2,7 @@ package classifier
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -129,6 +130,8 @@ func TestClassifyDoesNotAllocate(t *testing.T) {
 		{name: "marked", give: MarkTransient(errors.New("x"))},
 		{name: "connection reset", give: syscallErr(syscall.ECONNRESET)},
 		{name: "attempt timeout", give: &attemptTimeoutError{err: errors.New("x")}},
+		{name: "refused request", give: errors.New(`net/http: invalid header field name "a b"`)},
+		{name: "tls alert", give: &net.OpError{Op: "remote error", Err: tls.AlertError(40)}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

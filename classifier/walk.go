@@ -30,9 +30,12 @@ type evidence struct {
 	hasRetryAfter bool
 	sqlState      string
 	hasSQLState   bool
+	request       *url.Error // the first *url.Error: the HTTP request that failed
 
 	attemptTimeout bool
 	certificate    bool // a TLS certificate verification failure
+	refused        bool // net/http refused to send a malformed request
+	tlsRejected    bool // the peer refused our TLS with an alert
 	sawDNS         bool // the first *net.DNSError has been seen
 	dnsTransient   bool
 	dnsNotFound    bool
@@ -109,6 +112,9 @@ func (ev *evidence) visit(err error) (marked bool) {
 	if x, ok := err.(sqlStater); ok && !ev.hasSQLState {
 		ev.sqlState, ev.hasSQLState = x.SQLState(), true
 	}
+	if x, ok := err.(*url.Error); ok && ev.request == nil {
+		ev.request = x
+	}
 	if !ev.attemptTimeout && is(err, ErrAttemptTimeout) {
 		ev.attemptTimeout = true
 	}
@@ -136,6 +142,12 @@ func (ev *evidence) visitHeuristics(err error) {
 	switch err.(type) {
 	case *url.Error:
 		ev.sawURLError = true
+	}
+	if !ev.refused && refusedRequest(err) {
+		ev.refused = true
+	}
+	if !ev.tlsRejected && rejectedTLS(err) {
+		ev.tlsRejected = true
 	}
 	if err == io.EOF {
 		ev.sawEOF = true

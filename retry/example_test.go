@@ -139,3 +139,25 @@ func ExampleWithBackoff() {
 	fmt.Println(p.Decide(&tr, 1, classifier.Classification{Class: classifier.Transient}, retry.NoDeadline).Delay)
 	// Output: 250ms
 }
+
+// The root package reports the Retry-After the policy honours, capped.
+func ExamplePolicy_MaxRetryAfter() {
+	p, _ := retry.New(retry.WithMaxRetryAfter(time.Minute))
+	asked := 24 * time.Hour
+	fmt.Println("honoured:", min(asked, p.MaxRetryAfter()))
+	// Output: honoured: 1m0s
+}
+
+// A 503 that says when to come back waits as the server asked, like a
+// 429; one that does not backs off as usual.
+func ExamplePolicy_Decide_serverErrorRetryAfter() {
+	p, _ := retry.New(retry.WithBackoff(backoff.Constant(time.Second)))
+	for _, after := range []time.Duration{0, 10 * time.Second} {
+		var tr retry.Tracker
+		d := p.Decide(&tr, 1, classifier.Classification{Class: classifier.ServerError, RetryAfter: after}, retry.NoDeadline)
+		fmt.Println(d.Delay.Truncate(time.Second)) // a Retry-After gets up to 0.5 s of jitter
+	}
+	// Output:
+	// 1s
+	// 10s
+}

@@ -9,7 +9,7 @@ import (
 	"github.com/redress-go/redress/classifier"
 )
 
-// Defaults, as DESIGN.md's table gives them.
+// The defaults of a Policy.
 const (
 	// DefaultMaxAttempts is the number of attempts, the first included,
 	// when WithMaxAttempts is not given.
@@ -110,10 +110,10 @@ func WithMaxAttemptsFor(c classifier.Class, n int) Option {
 }
 
 // WithBackoff sets the strategy for every class without one of its own.
-// RATE_LIMIT failures without their own strategy use
-// backoff.RetryAfterOr(s): the server's Retry-After when it gives one,
-// otherwise s. Default backoff.DecorrelatedJitter(250ms, 5s); repeating
-// replaces.
+// RATE_LIMIT and SERVER_ERROR failures without their own strategy use
+// backoff.RetryAfterOr(s): the server's Retry-After (capped, plus at most
+// backoff.RetryAfterJitter) when it gives one, otherwise s. Default
+// backoff.DecorrelatedJitter(250ms, 5s); repeating replaces.
 func WithBackoff(s backoff.Strategy) Option {
 	return optionFunc(func(c *config) {
 		if s == nil {
@@ -154,8 +154,8 @@ func WithoutDefaultBackoff() Option {
 
 // WithMaxRetryAfter caps the Retry-After a server can ask for: a larger
 // value (from a hostile or broken server) is replaced by d before any
-// strategy sees it. d must be positive. Default 5 minutes; repeating
-// replaces.
+// strategy sees it. d must be positive. Policy.MaxRetryAfter reports it.
+// Default 5 minutes; repeating replaces.
 func WithMaxRetryAfter(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d <= 0 {

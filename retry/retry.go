@@ -8,11 +8,11 @@
 // engine is exported so that other loops (a job queue's redelivery, say)
 // can make the same decisions.
 //
-// Decide applies, in order, the rules 2 to 8 of DESIGN.md's "What happens
-// when attempt n fails": the per-class cap, the non-retryable classes, the
-// UNKNOWN cap, the global cap, the strategy, the delay and the deadline.
-// The caller's cancellation (rule 1), the budget, the event and the sleep
-// belong to the caller of Decide.
+// Decide applies, in order, the rules 2 to 8 of the decision redress makes
+// when an attempt fails: the per-class cap, the non-retryable classes,
+// the UNKNOWN cap, the global cap, the strategy, the delay and the
+// deadline (see Policy.Decide). The caller's cancellation (rule 1), the
+// budget, the event and the sleep belong to the caller of Decide.
 package retry
 
 import (
@@ -52,8 +52,16 @@ type Policy struct {
 	deferMode          bool
 }
 
-// New returns a Policy with the defaults of DESIGN.md changed by opts. The
-// error, if any, wraps ErrInvalidConfig and names every bad option.
+// New returns a Policy with the defaults (see the Default… constants)
+// changed by opts. The error, if any, wraps ErrInvalidConfig and names
+// every bad option.
+//
+// Every class without a strategy of its own (WithBackoffFor) uses the
+// WithBackoff strategy, except RATE_LIMIT and SERVER_ERROR, which use
+// backoff.RetryAfterOr of it: a 429, or a 503 that says when to come
+// back, waits as the server asked (capped by WithMaxRetryAfter, plus at
+// most backoff.RetryAfterJitter, so that a fleet told the same instant
+// does not return in it), and otherwise backs off as the others do.
 func New(opts ...Option) (*Policy, error) {
 	c := config{
 		maxAttempts:        DefaultMaxAttempts,
@@ -83,13 +91,17 @@ func New(opts ...Option) (*Policy, error) {
 		perClassMax:        c.perClassMax,
 		deferMode:          c.deferMode,
 	}
+	var serverPaced backoff.Strategy // RetryAfterOr(c.backoff), made once
 	for i, s := range c.perClassBackoff {
 		switch {
 		case s != nil:
 			p.strategies[i] = s
 		case c.backoff == nil:
-		case classifier.Class(i) == classifier.RateLimit:
-			p.strategies[i] = backoff.RetryAfterOr(c.backoff)
+		case honoursRetryAfter(classifier.Class(i)):
+			if serverPaced == nil {
+				serverPaced = backoff.RetryAfterOr(c.backoff)
+			}
+			p.strategies[i] = serverPaced
 		default:
 			p.strategies[i] = c.backoff
 		}
@@ -99,9 +111,22 @@ func New(opts ...Option) (*Policy, error) {
 
 var defaultBackoff = backoff.DecorrelatedJitter(DefaultBackoffBase, DefaultBackoffMax)
 
+// honoursRetryAfter reports whether class c's default strategy waits for a
+// server's Retry-After: RATE_LIMIT (HTTP 429, RFC 6585 §4) and
+// SERVER_ERROR (a 503, whose Retry-After RFC 9110 §10.2.3 defines as how
+// long the service is expected to be unavailable).
+func honoursRetryAfter(c classifier.Class) bool {
+	return c == classifier.RateLimit || c == classifier.ServerError
+}
+
 // MaxAttempts returns the number of attempts the policy allows, the first
 // included.
 func (p *Policy) MaxAttempts() int { return p.maxAttempts }
+
+// MaxRetryAfter returns the longest server Retry-After the policy honours
+// (WithMaxRetryAfter, DefaultMaxRetryAfter by default): a longer one is
+// replaced by it before any strategy sees it.
+func (p *Policy) MaxRetryAfter() time.Duration { return p.maxRetryAfter }
 
 // Deferred reports whether the policy is in defer mode (WithDefer).
 func (p *Policy) Deferred() bool { return p.deferMode }
@@ -110,8 +135,8 @@ func (p *Policy) Deferred() bool { return p.deferMode }
 // the first attempt. A Tracker belongs to one call and must not be shared.
 type Tracker struct {
 	perClass [classifier.NumClasses]int
-	prev     time.Duration
-	limit    int // attempts this call may make, if below the policy's; 0: no limit of its own
+	prev     time.Duration // the last delay a strategy computed itself
+	limit    int           // attempts this call may make, if below the policy's; 0: no limit of its own
 }
 
 // LimitAttempts caps this call's attempts at n (the first included) when
@@ -143,9 +168,26 @@ type Window struct {
 var NoDeadline = Window{Deadline: Forever, Caller: Forever}
 
 // Decide records that attempt n (1-based) failed with classification c and
-// says whether to retry. It applies rules 2 to 8 of the decision order in
-// turn and the first that fires decides; a delay is computed only when
-// every cap allows another attempt.
+// says whether to retry. It applies these rules in turn, numbered as in
+// redress's decision order (rule 1, the caller's cancellation, is the
+// caller's), and the first that fires decides:
+//
+//  2. failures of c's class exceed its cap (WithMaxAttemptsFor): stop,
+//     MAX_ATTEMPTS_PER_CLASS;
+//  3. the class is PERMANENT, AUTH or PERMISSION: stop,
+//     NON_RETRYABLE_CLASS;
+//  4. the class is UNKNOWN and UNKNOWN failures exceed
+//     WithMaxUnknownAttempts: stop, MAX_UNKNOWN_ATTEMPTS;
+//  5. n is the last attempt allowed: stop, MAX_ATTEMPTS_GLOBAL;
+//  6. the class has no strategy: stop, NO_STRATEGY;
+//  7. the delay: the class's strategy, given c with its RetryAfter capped
+//     at MaxRetryAfter; a negative delay is 0;
+//  8. a delay that would end at or after w.Deadline, or after w.Caller:
+//     stop, DEADLINE_EXCEEDED, with that delay.
+//
+// A delay is computed only when every cap allows another attempt. The
+// Tracker remembers the delay as the next Input.Prev, unless the strategy
+// reports it as a server's wait (backoff.ServerAware).
 func (p *Policy) Decide(t *Tracker, n int, c classifier.Classification, w Window) Decision {
 	class := c.Class
 	if !class.Valid() {
@@ -184,7 +226,7 @@ func (p *Policy) Decide(t *Tracker, n int, c classifier.Classification, w Window
 		c.RetryAfter = 0
 	}
 	remaining := min(w.Deadline, w.Caller)
-	d := s.Delay(backoff.Input{Attempt: n, Classification: c, Prev: t.prev, Remaining: max(remaining, 0)})
+	d, fromServer := backoff.DelaySource(s, backoff.Input{Attempt: n, Classification: c, Prev: t.prev, Remaining: max(remaining, 0)})
 	if d < 0 {
 		d = 0
 	}
@@ -192,6 +234,10 @@ func (p *Policy) Decide(t *Tracker, n int, c classifier.Classification, w Window
 	if d >= w.Deadline || d > w.Caller {
 		return Decision{Delay: d, Reason: StopDeadline}
 	}
-	t.prev = d
+	// A wait the server set is not the strategy's own: the next delay
+	// grows from the strategy's last one, not from the server's.
+	if !fromServer {
+		t.prev = d
+	}
 	return Decision{Retry: true, Delay: d}
 }

@@ -317,10 +317,17 @@ func TestDecideDoesNotAllocate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	dflt, err := retry.New()
+	if err != nil {
+		t.Fatal(err)
+	}
 	c := classifier.Classification{Class: classifier.Transient}
+	limited := classifier.Classification{Class: classifier.ServerError, RetryAfter: time.Second}
 	allocs := testing.AllocsPerRun(100, func() {
 		var tr retry.Tracker
 		p.Decide(&tr, 1, c, retry.NoDeadline)
+		dflt.Decide(&tr, 2, limited, retry.NoDeadline)
+		dflt.Decide(&tr, 3, c, retry.NoDeadline)
 	})
 	if allocs != 0 {
 		t.Errorf("Decide allocates %v times, want 0", allocs)

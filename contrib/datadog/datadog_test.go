@@ -49,6 +49,7 @@ func twoRetriesThenSuccess(opts ...redress.Option) {
 
 // permanentFailure fails once with PERMANENT.
 func permanentFailure(opts ...redress.Option) {
+	opts = append(opts, redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))))
 	_ = redress.Do(context.Background(), failing(classifier.MarkPermanent(errUpstream)), opts...)
 }
 
@@ -73,9 +74,10 @@ func deadlineExceeded(opts ...redress.Option) {
 // permanentFailureWithFallback fails once with PERMANENT, and a fallback
 // saves the call.
 func permanentFailureWithFallback(opts ...redress.Option) {
-	opts = append(opts, redress.WithFallback(func(context.Context, error) (struct{}, error) {
-		return struct{}{}, nil
-	}))
+	opts = append(opts, redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))),
+		redress.WithFallback(func(context.Context, error) (struct{}, error) {
+			return struct{}{}, nil
+		}))
 	_ = redress.Do(context.Background(), failing(classifier.MarkPermanent(errUpstream)), opts...)
 }
 
@@ -96,9 +98,13 @@ func TestObserverSendsPackets(t *testing.T) {
 			want: []string{
 				"redress.events:1|c|#event:retry,class:TRANSIENT,operation:users.get",
 				"redress.retry.sleep_seconds:0.1|d|#class:TRANSIENT,operation:users.get",
+				"redress.retries:1|c|#operation:users.get,error.class:TRANSIENT",
 				"redress.events:1|c|#event:retry,class:TRANSIENT,operation:users.get",
 				"redress.retry.sleep_seconds:0.25|d|#class:TRANSIENT,operation:users.get",
+				"redress.retries:1|c|#operation:users.get,error.class:TRANSIENT",
 				"redress.events:1|c|#event:success,operation:users.get",
+				"redress.retry.duration:0.35|d|#operation:users.get",
+				"redress.retry.success_after_retries:1|c|#operation:users.get,retry.attempt:3",
 			},
 		},
 		{
@@ -107,6 +113,7 @@ func TestObserverSendsPackets(t *testing.T) {
 			op:   "users.get",
 			want: []string{
 				"redress.events:1|c|#event:permanent_fail,class:PERMANENT,operation:users.get,stop_reason:NON_RETRYABLE_CLASS",
+				"redress.retry.duration:0|d|#operation:users.get,error.class:PERMANENT,stop_reason:NON_RETRYABLE_CLASS",
 			},
 		},
 		{
@@ -115,8 +122,12 @@ func TestObserverSendsPackets(t *testing.T) {
 			op:   "users.get",
 			want: []string{
 				"redress.events:1|c|#event:max_attempts_exceeded,class:TRANSIENT,operation:users.get,stop_reason:MAX_ATTEMPTS_GLOBAL",
+				"redress.retry.duration:0|d|#operation:users.get,error.class:TRANSIENT,stop_reason:MAX_ATTEMPTS_GLOBAL",
 				"redress.events:1|c|#event:circuit_opened,class:TRANSIENT,operation:users.get,circuit_state:open",
+				"redress.circuit.state:2|g|#operation:users.get",
 				"redress.events:1|c|#event:circuit_rejected,operation:users.get,stop_reason:CIRCUIT_OPEN,circuit_state:open",
+				"redress.circuit.state:2|g|#operation:users.get",
+				"redress.retry.duration:0|d|#operation:users.get,stop_reason:CIRCUIT_OPEN",
 			},
 		},
 		{
@@ -125,6 +136,7 @@ func TestObserverSendsPackets(t *testing.T) {
 			op:   "users.get",
 			want: []string{
 				"redress.events:1|c|#event:permanent_fail,class:PERMANENT,operation:users.get,stop_reason:NON_RETRYABLE_CLASS",
+				"redress.retry.duration:0|d|#operation:users.get,error.class:PERMANENT,stop_reason:NON_RETRYABLE_CLASS",
 				"redress.events:1|c|#event:fallback,class:PERMANENT,operation:users.get,stop_reason:NON_RETRYABLE_CLASS",
 			},
 		},
@@ -134,6 +146,7 @@ func TestObserverSendsPackets(t *testing.T) {
 			op:   "users.get",
 			want: []string{
 				"redress.events:1|c|#event:deadline_exceeded,class:RATE_LIMIT,operation:users.get,stop_reason:DEADLINE_EXCEEDED",
+				"redress.retry.duration:0|d|#operation:users.get,error.class:RATE_LIMIT,stop_reason:DEADLINE_EXCEEDED",
 			},
 		},
 		{
@@ -149,9 +162,13 @@ func TestObserverSendsPackets(t *testing.T) {
 			want: []string{
 				"shop.events:1|c|#event:retry,class:TRANSIENT,operation:orders.list,team:core,tier:1",
 				"shop.retry.sleep_seconds:0.1|h|#class:TRANSIENT,operation:orders.list,team:core,tier:1",
+				"shop.retries:1|c|#operation:orders.list,error.class:TRANSIENT,team:core,tier:1",
 				"shop.events:1|c|#event:retry,class:TRANSIENT,operation:orders.list,team:core,tier:1",
 				"shop.retry.sleep_seconds:0.25|h|#class:TRANSIENT,operation:orders.list,team:core,tier:1",
+				"shop.retries:1|c|#operation:orders.list,error.class:TRANSIENT,team:core,tier:1",
 				"shop.events:1|c|#event:success,operation:orders.list,team:core,tier:1",
+				"shop.retry.duration:0.35|h|#operation:orders.list,team:core,tier:1",
+				"shop.retry.success_after_retries:1|c|#operation:orders.list,retry.attempt:3,team:core,tier:1",
 			},
 		},
 		{
@@ -160,6 +177,7 @@ func TestObserverSendsPackets(t *testing.T) {
 			opts: []redressdatadog.Option{redressdatadog.WithPrefix("")},
 			want: []string{
 				"events:1|c|#event:permanent_fail,class:PERMANENT,stop_reason:NON_RETRYABLE_CLASS",
+				"retry.duration:0|d|#error.class:PERMANENT,stop_reason:NON_RETRYABLE_CLASS",
 			},
 		},
 	}
@@ -242,21 +260,34 @@ func receive(t *testing.T, conn net.PacketConn, client *statsd.Client) []string 
 	return nil
 }
 
-// recordingClient keeps every call's tags.
-type recordingClient struct{ tags [][]string }
+// sent is one metric handed to a client.
+type sent struct {
+	Kind  string // count, distribution, histogram or gauge
+	Name  string
+	Value float64
+	Tags  []string
+}
 
-func (c *recordingClient) Count(_ string, _ int64, tags []string, _ float64) error {
-	c.tags = append(c.tags, tags)
+// recordingClient keeps every metric it is handed, tags included.
+type recordingClient struct{ sent []sent }
+
+func (c *recordingClient) Count(name string, v int64, tags []string, _ float64) error {
+	c.sent = append(c.sent, sent{"count", name, float64(v), tags})
 	return nil
 }
 
-func (c *recordingClient) Distribution(_ string, _ float64, tags []string, _ float64) error {
-	c.tags = append(c.tags, tags)
+func (c *recordingClient) Distribution(name string, v float64, tags []string, _ float64) error {
+	c.sent = append(c.sent, sent{"distribution", name, v, tags})
 	return nil
 }
 
-func (c *recordingClient) Histogram(_ string, _ float64, tags []string, _ float64) error {
-	c.tags = append(c.tags, tags)
+func (c *recordingClient) Histogram(name string, v float64, tags []string, _ float64) error {
+	c.sent = append(c.sent, sent{"histogram", name, v, tags})
+	return nil
+}
+
+func (c *recordingClient) Gauge(name string, v float64, tags []string, _ float64) error {
+	c.sent = append(c.sent, sent{"gauge", name, v, tags})
 	return nil
 }
 
@@ -265,59 +296,108 @@ func (c *recordingClient) Histogram(_ string, _ float64, tags []string, _ float6
 func TestTagsAreNotReused(t *testing.T) {
 	c := &recordingClient{}
 	obs := redressdatadog.New(c, redressdatadog.WithTags("team:core"))
-	obs.Observe(context.Background(), redress.Event{Name: redress.EventRetry, Operation: "a", Class: classifier.Transient})
-	obs.Observe(context.Background(), redress.Event{Name: redress.EventSuccess, Operation: "b"})
-	want := [][]string{
-		{"event:retry", "class:TRANSIENT", "operation:a", "team:core"},
-		{"class:TRANSIENT", "operation:a", "team:core"},
-		{"event:success", "operation:b", "team:core"},
+	obs.Observe(context.Background(), redress.Event{Name: redress.EventRetry, Operation: "a", Class: classifier.Transient,
+		Sleep: time.Second})
+	obs.Observe(context.Background(), redress.Event{Name: redress.EventSuccess, Operation: "b", Attempt: 2,
+		Elapsed: 2 * time.Second})
+	want := []sent{
+		{"count", "redress.events", 1, []string{"event:retry", "class:TRANSIENT", "operation:a", "team:core"}},
+		{"distribution", "redress.retry.sleep_seconds", 1, []string{"class:TRANSIENT", "operation:a", "team:core"}},
+		{"count", "redress.retries", 1, []string{"operation:a", "error.class:TRANSIENT", "team:core"}},
+		{"count", "redress.events", 1, []string{"event:success", "operation:b", "team:core"}},
+		{"distribution", "redress.retry.duration", 2, []string{"operation:b", "team:core"}},
+		{"count", "redress.retry.success_after_retries", 1, []string{"operation:b", "retry.attempt:2", "team:core"}},
 	}
-	if diff := cmp.Diff(want, c.tags); diff != "" {
-		t.Errorf("tags (-want +got):\n%s", diff)
+	if diff := cmp.Diff(want, c.sent); diff != "" {
+		t.Errorf("sent (-want +got):\n%s", diff)
 	}
 }
 
-// TestEventTags gives the observer events that the scripted calls do not
-// make, and asserts the tags of the one count each sends.
-func TestEventTags(t *testing.T) {
+// TestEventMetrics gives the observer events that the scripted calls do
+// not make, and asserts everything it sends for each.
+func TestEventMetrics(t *testing.T) {
 	tests := []struct {
 		name string
 		give redress.Event
-		want []string
+		want []sent
 	}{
 		{
 			name: "hedge",
 			give: redress.Event{Name: redress.EventHedge, Operation: "a", Attempt: 1, Hedge: 1},
-			want: []string{"event:hedge", "operation:a"},
+			want: []sent{{"count", "redress.events", 1, []string{"event:hedge", "operation:a"}}},
 		},
 		{
 			name: "refused before any attempt",
-			give: redress.Event{Name: redress.EventBulkheadRejected, Operation: "a", Reason: redress.StopBulkheadFull},
-			want: []string{"event:bulkhead_rejected", "operation:a", "stop_reason:BULKHEAD_FULL"},
+			give: redress.Event{Name: redress.EventBulkheadRejected, Operation: "a", Reason: redress.StopBulkheadFull,
+				Elapsed: time.Millisecond},
+			want: []sent{
+				{"count", "redress.events", 1, []string{"event:bulkhead_rejected", "operation:a", "stop_reason:BULKHEAD_FULL"}},
+				{"distribution", "redress.retry.duration", 0.001, []string{"operation:a", "stop_reason:BULKHEAD_FULL"}},
+			},
 		},
 		{
 			name: "refused after attempts",
 			give: redress.Event{Name: redress.EventThrottled, Operation: "a", Attempt: 2,
-				Class: classifier.ServerError, Reason: redress.StopThrottled},
-			want: []string{"event:throttled", "class:SERVER_ERROR", "operation:a", "stop_reason:THROTTLED"},
+				Class: classifier.ServerError, Reason: redress.StopThrottled, Elapsed: 3 * time.Second},
+			want: []sent{
+				{"count", "redress.events", 1,
+					[]string{"event:throttled", "class:SERVER_ERROR", "operation:a", "stop_reason:THROTTLED"}},
+				{"distribution", "redress.retry.duration", 3,
+					[]string{"operation:a", "error.class:SERVER_ERROR", "stop_reason:THROTTLED"}},
+			},
+		},
+		{
+			name: "success at once",
+			give: redress.Event{Name: redress.EventSuccess, Operation: "a", Attempt: 1, Elapsed: 20 * time.Millisecond},
+			want: []sent{
+				{"count", "redress.events", 1, []string{"event:success", "operation:a"}},
+				{"distribution", "redress.retry.duration", 0.02, []string{"operation:a"}},
+			},
 		},
 		{
 			name: "half open",
 			give: redress.Event{Name: redress.EventCircuitHalfOpen, Operation: "a", State: breaker.HalfOpen},
-			want: []string{"event:circuit_half_open", "operation:a", "circuit_state:half_open"},
+			want: []sent{
+				{"count", "redress.events", 1, []string{"event:circuit_half_open", "operation:a", "circuit_state:half_open"}},
+				{"gauge", "redress.circuit.state", 1, []string{"operation:a"}},
+			},
 		},
 		{
 			name: "closed",
 			give: redress.Event{Name: redress.EventCircuitClosed, State: breaker.Closed},
-			want: []string{"event:circuit_closed", "circuit_state:closed"},
+			want: []sent{
+				{"count", "redress.events", 1, []string{"event:circuit_closed", "circuit_state:closed"}},
+				{"gauge", "redress.circuit.state", 0, []string{}},
+			},
+		},
+		{
+			name: "opened",
+			give: redress.Event{Name: redress.EventCircuitOpened, Operation: "a", Class: classifier.Transient,
+				State: breaker.Open},
+			want: []sent{
+				{"count", "redress.events", 1,
+					[]string{"event:circuit_opened", "class:TRANSIENT", "operation:a", "circuit_state:open"}},
+				{"gauge", "redress.circuit.state", 2, []string{"operation:a"}},
+			},
+		},
+		{
+			name: "rejected while half open",
+			give: redress.Event{Name: redress.EventCircuitRejected, Operation: "a", State: breaker.HalfOpen,
+				Reason: redress.StopCircuitOpen},
+			want: []sent{
+				{"count", "redress.events", 1,
+					[]string{"event:circuit_rejected", "operation:a", "stop_reason:CIRCUIT_OPEN", "circuit_state:half_open"}},
+				{"gauge", "redress.circuit.state", 1, []string{"operation:a"}},
+				{"distribution", "redress.retry.duration", 0, []string{"operation:a", "stop_reason:CIRCUIT_OPEN"}},
+			},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := &recordingClient{}
 			redressdatadog.New(c).Observe(context.Background(), tt.give)
-			if diff := cmp.Diff([][]string{tt.want}, c.tags); diff != "" {
-				t.Errorf("tags (-want +got):\n%s", diff)
+			if diff := cmp.Diff(tt.want, c.sent); diff != "" {
+				t.Errorf("sent (-want +got):\n%s", diff)
 			}
 		})
 	}
@@ -331,6 +411,7 @@ func (failingClient) Distribution(string, float64, []string, float64) error {
 	return statsd.ErrNoClient
 }
 func (failingClient) Histogram(string, float64, []string, float64) error { return statsd.ErrNoClient }
+func (failingClient) Gauge(string, float64, []string, float64) error     { return statsd.ErrNoClient }
 
 // TestClientErrorsDoNotChangeTheResult checks that a call's result is the
 // same whether or not the client can send.
@@ -352,4 +433,51 @@ func TestNewPanicsOnNilClient(t *testing.T) {
 	}()
 	redressdatadog.New(nil)
 	t.Error("New(nil) did not panic")
+}
+
+// TestCircuitStateGauge steps a breaker through its states with calls and
+// checks the gauges sent by each: open, still open while it rejects, then
+// half-open and closed again by a probe that succeeds.
+func TestCircuitStateGauge(t *testing.T) {
+	c := &recordingClient{}
+	clk := redresstest.NewAutoClock(time.Unix(0, 0))
+	p := redress.MustNew(
+		redress.WithOperation("db.query"),
+		redress.WithClock(clk),
+		redress.WithRetry(retry.WithMaxAttempts(1)),
+		redress.WithBreaker(breaker.New(breaker.WithClock(clk), breaker.WithFailureThreshold(1),
+			breaker.WithRecoveryTimeout(time.Second))),
+		redress.WithObserver(redressdatadog.New(c)),
+	)
+	steps := []struct {
+		name  string
+		after time.Duration // advance the clock by this much first
+		give  func(context.Context) error
+		want  []float64 // the gauges the call sends, in order
+	}{
+		{name: "a failure opens", give: failing(classifier.MarkTransient(errUpstream)), want: []float64{2}},
+		{name: "a call is rejected", give: failing(), want: []float64{2}},
+		{name: "a probe succeeds after the recovery timeout", after: time.Second, give: failing(),
+			want: []float64{1, 0}},
+	}
+	for _, st := range steps {
+		clk.Advance(st.after)
+		c.sent = nil
+		_ = redress.Do(context.Background(), st.give, p)
+		var got []float64
+		for _, s := range c.sent {
+			if s.Kind == "gauge" {
+				if diff := cmp.Diff([]string{"operation:db.query"}, s.Tags); diff != "" {
+					t.Errorf("%s: gauge tags (-want +got):\n%s", st.name, diff)
+				}
+				if s.Name != "redress.circuit.state" {
+					t.Errorf("%s: gauge %q, want redress.circuit.state", st.name, s.Name)
+				}
+				got = append(got, s.Value)
+			}
+		}
+		if diff := cmp.Diff(st.want, got); diff != "" {
+			t.Errorf("after %s, gauges (-want +got):\n%s", st.name, diff)
+		}
+	}
 }

@@ -54,6 +54,9 @@
 //
 // # Metrics
 //
+// The metrics are the Python library's, and redressprom and
+// redressdatadog record the same four under the same names, spelled as
+// Prometheus and DogStatsD spell them, so one dashboard reads them all.
 // Recorded from the call's events, under the instrumentation scope
 // ScopeName, with these attributes (error.class values are
 // classifier.Class strings such as "TRANSIENT"; stop_reason values are

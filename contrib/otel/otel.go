@@ -18,7 +18,9 @@ import (
 const ScopeName = "github.com/redress-go/redress/contrib/otel"
 
 // The names of the metrics Telemetry records. They are the Python
-// library's, so that mixed fleets share dashboards.
+// library's, so that mixed fleets share dashboards; redressprom and
+// redressdatadog record the same metrics under the same names, spelled
+// their way (redress_retries_total in Prometheus).
 const (
 	// MetricRetries counts retries: one per retry event, with the
 	// attributes operation and error.class.

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	redressprom "github.com/redress-go/redress/contrib/prometheus"
 	"github.com/redress-go/redress/redresstest"
@@ -58,9 +59,11 @@ func ExampleNew() {
 	lines := bufio.NewScanner(resp.Body)
 	for lines.Scan() {
 		line := lines.Text()
-		if strings.HasPrefix(line, "redress_events_total") ||
-			strings.HasPrefix(line, "redress_retry_sleep_seconds_sum") ||
-			strings.HasPrefix(line, "redress_retry_sleep_seconds_count") {
+		if strings.HasPrefix(line, "redress_retries_total") ||
+			strings.HasPrefix(line, "redress_retry_duration_seconds_sum") ||
+			strings.HasPrefix(line, "redress_retry_duration_seconds_count") ||
+			strings.HasPrefix(line, "redress_retry_success_after_retries_total") ||
+			strings.HasPrefix(line, "redress_events_total") {
 			fmt.Println(line)
 		}
 	}
@@ -68,8 +71,12 @@ func ExampleNew() {
 	// redress_events_total{class="",event="success",operation="users.get",stop_reason=""} 1
 	// redress_events_total{class="PERMANENT",event="permanent_fail",operation="users.get",stop_reason="NON_RETRYABLE_CLASS"} 1
 	// redress_events_total{class="TRANSIENT",event="retry",operation="users.get",stop_reason=""} 2
-	// redress_retry_sleep_seconds_sum{class="TRANSIENT",operation="users.get"} 0.30000000000000004
-	// redress_retry_sleep_seconds_count{class="TRANSIENT",operation="users.get"} 2
+	// redress_retries_total{error_class="TRANSIENT",operation="users.get"} 2
+	// redress_retry_duration_seconds_sum{error_class="",operation="users.get",stop_reason=""} 0.3
+	// redress_retry_duration_seconds_count{error_class="",operation="users.get",stop_reason=""} 1
+	// redress_retry_duration_seconds_sum{error_class="PERMANENT",operation="users.get",stop_reason="NON_RETRYABLE_CLASS"} 0
+	// redress_retry_duration_seconds_count{error_class="PERMANENT",operation="users.get",stop_reason="NON_RETRYABLE_CLASS"} 1
+	// redress_retry_success_after_retries_total{operation="users.get",retry_attempt="3"} 1
 }
 
 // Metrics observes events; here one is given by hand, as a policy would.
@@ -117,6 +124,26 @@ func ExampleWithSleepBuckets() {
 	// redress_retry_sleep_seconds_bucket{class="SERVER_ERROR",operation="reports.build",le="60"} 1
 	// redress_retry_sleep_seconds_bucket{class="SERVER_ERROR",operation="reports.build",le="300"} 1
 	// redress_retry_sleep_seconds_bucket{class="SERVER_ERROR",operation="reports.build",le="+Inf"} 1
+}
+
+// Buckets for calls that take seconds rather than milliseconds; the
+// breaker's state is a gauge.
+func ExampleWithDurationBuckets() {
+	metrics, _ := redressprom.New(nil, redressprom.WithDurationBuckets(1, 10, 60))
+	metrics.Observe(context.Background(), redress.Event{
+		Name: redress.EventMaxAttemptsExceeded, Operation: "reports.build", Attempt: 3,
+		Class: classifier.ServerError, Reason: redress.StopMaxAttempts, Elapsed: 12 * time.Second,
+	})
+	metrics.Observe(context.Background(), redress.Event{
+		Name: redress.EventCircuitOpened, Operation: "reports.build", Class: classifier.ServerError, State: breaker.Open,
+	})
+	printMetrics(metrics, "redress_retry_duration_seconds_bucket", "redress_circuit_state")
+	// Output:
+	// redress_circuit_state{operation="reports.build"} 2
+	// redress_retry_duration_seconds_bucket{error_class="SERVER_ERROR",operation="reports.build",stop_reason="MAX_ATTEMPTS_GLOBAL",le="1"} 0
+	// redress_retry_duration_seconds_bucket{error_class="SERVER_ERROR",operation="reports.build",stop_reason="MAX_ATTEMPTS_GLOBAL",le="10"} 0
+	// redress_retry_duration_seconds_bucket{error_class="SERVER_ERROR",operation="reports.build",stop_reason="MAX_ATTEMPTS_GLOBAL",le="60"} 1
+	// redress_retry_duration_seconds_bucket{error_class="SERVER_ERROR",operation="reports.build",stop_reason="MAX_ATTEMPTS_GLOBAL",le="+Inf"} 1
 }
 
 // printMetrics prints the lines of c's text exposition that start with

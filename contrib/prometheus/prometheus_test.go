@@ -39,7 +39,8 @@ func failing(errs ...error) func(context.Context) (string, error) {
 }
 
 // TestScripts runs scripted sequences of calls and compares the whole
-// exposition of both metrics with what they must produce.
+// exposition of redress_events_total and redress_retry_sleep_seconds with
+// what they must produce. TestSharedMetrics checks the other four.
 func TestScripts(t *testing.T) {
 	tests := []struct {
 		name string
@@ -143,7 +144,8 @@ redress_events_total{class="TRANSIENT",event="max_attempts_exceeded",operation="
 				t.Fatal(err)
 			}
 			tt.script(redress.WithObserver(m))
-			if err := testutil.CollectAndCompare(m, strings.NewReader(tt.want)); err != nil {
+			if err := testutil.CollectAndCompare(m, strings.NewReader(tt.want),
+				redressprom.EventsName, redressprom.SleepsName); err != nil {
 				t.Error(err)
 			}
 		})
@@ -178,7 +180,8 @@ redress_retry_sleep_seconds_bucket{class="TRANSIENT",operation="users.get",servi
 redress_retry_sleep_seconds_sum{class="TRANSIENT",operation="users.get",service="api"} 0.75
 redress_retry_sleep_seconds_count{class="TRANSIENT",operation="users.get",service="api"} 1
 `
-	if err := testutil.GatherAndCompare(reg, strings.NewReader(want)); err != nil {
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		redressprom.EventsName, redressprom.SleepsName); err != nil {
 		t.Error(err)
 	}
 	problems, err := testutil.GatherAndLint(reg)
@@ -206,6 +209,9 @@ func TestNewInvalid(t *testing.T) {
 		{name: "no buckets", give: []redressprom.Option{redressprom.WithSleepBuckets()}, want: redressprom.ErrInvalidBuckets},
 		{name: "decreasing buckets", give: []redressprom.Option{redressprom.WithSleepBuckets(1, 0.5)}, want: redressprom.ErrInvalidBuckets},
 		{name: "repeated bucket", give: []redressprom.Option{redressprom.WithSleepBuckets(1, 1)}, want: redressprom.ErrInvalidBuckets},
+		{name: "no duration buckets", give: []redressprom.Option{redressprom.WithDurationBuckets()}, want: redressprom.ErrInvalidBuckets},
+		{name: "decreasing duration buckets", give: []redressprom.Option{redressprom.WithDurationBuckets(5, 1)},
+			want: redressprom.ErrInvalidBuckets},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -284,8 +290,12 @@ func TestObserveAllocs(t *testing.T) {
 		{name: "retry", give: redress.Event{Name: redress.EventRetry, Operation: "users.get", Attempt: 1,
 			Class: classifier.Transient, Sleep: time.Second}},
 		{name: "success", give: redress.Event{Name: redress.EventSuccess, Operation: "users.get", Attempt: 2}},
+		{name: "success after retries", give: redress.Event{Name: redress.EventSuccess, Operation: "users.get", Attempt: 3,
+			Elapsed: time.Second}},
 		{name: "stop", give: redress.Event{Name: redress.EventMaxAttemptsExceeded, Operation: "users.get", Attempt: 6,
 			Class: classifier.ServerError, Reason: redress.StopMaxAttempts}},
+		{name: "circuit rejected", give: redress.Event{Name: redress.EventCircuitRejected, Operation: "users.get",
+			State: breaker.Open, Reason: redress.StopCircuitOpen}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,13 @@
+package throttle_test
+
+import (
+	"testing"
+
+	"go.uber.org/goleak"
+)
+
+// TestMain fails the package's tests if any goroutine they start outlives
+// them.
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
