@@ -16,8 +16,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 
-	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/classifier"
+	redresspgx "github.com/redress-go/redress/contrib/pgx"
 )
 
 // safeToRetry is an error of a request that never left the client, as
@@ -120,4 +120,25 @@ func FuzzClassifierSQLState(f *testing.F) {
 			t.Errorf("invalid class %v", got.Class)
 		}
 	})
+}
+
+func TestCommitError(t *testing.T) {
+	pgErr := &pgconn.PgError{Code: "40001"}
+	known := []error{nil, pgErr, pgx.ErrTxCommitRollback, pgx.ErrTxClosed, sql.ErrTxDone, safeToRetry{}, driver.ErrBadConn}
+	for _, err := range known {
+		if got := redresspgx.CommitError(err); got != err {
+			t.Errorf("CommitError(%v) = %v, want it unchanged: the transaction did not commit", err, got)
+		}
+	}
+	cut := fmt.Errorf("receive message: %w", io.ErrUnexpectedEOF)
+	got := redresspgx.CommitError(cut)
+	type facts struct{ Unknown, WrapsCut, Permanent bool }
+	want := facts{true, true, true}
+	if diff := cmp.Diff(want, facts{
+		errors.Is(got, redresspgx.ErrCommitUnknown),
+		errors.Is(got, io.ErrUnexpectedEOF),
+		classifier.Default.Classify(got).Class == classifier.Permanent,
+	}); diff != "" {
+		t.Errorf("CommitError(%v) = %v (-want +got):\n%s", cut, got, diff)
+	}
 }

@@ -19,8 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/redress-go/redress"
-	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/classifier"
+	redresspgx "github.com/redress-go/redress/contrib/pgx"
 )
 
 // commitCutter is a TCP proxy in front of the test server that forwards

@@ -12,8 +12,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/redress-go/redress"
-	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/classifier"
+	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
