@@ -54,8 +54,8 @@ type Breaker struct {
 	err   error
 
 	pending  [classifier.NumClasses]atomic.Int64 // failures recorded here, not shared yet
-	opened   atomic.Bool                        // this process opened the circuit; not shared yet
-	applying atomic.Bool                        // the sync goroutine is opening the local breaker
+	opened   atomic.Bool                         // this process opened the circuit; not shared yet
+	applying atomic.Bool                         // the sync goroutine is opening the local breaker
 	kick     chan struct{}
 
 	// Owned by the sync goroutine.
