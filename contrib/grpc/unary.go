@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strconv"
 	"sync/atomic"
+	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/metadata"
@@ -59,7 +60,7 @@ func UnaryClientInterceptor(opts ...redress.Option) grpc.UnaryClientInterceptor 
 		if err != nil {
 			return err
 		}
-		u := &unaryCall{method: method, req: req, reply: reply, cc: cc, invoker: invoker, opts: callOpts}
+		u := &unaryCall{caller: ctx, method: method, req: req, reply: reply, cc: cc, invoker: invoker, opts: callOpts}
 		own, err := redress.Execute(ctx, u.attempt, p)
 		if own != nil {
 			own.deliver(u, err == nil)
@@ -70,6 +71,7 @@ func UnaryClientInterceptor(opts ...redress.Option) grpc.UnaryClientInterceptor 
 
 // unaryCall is one call through UnaryClientInterceptor.
 type unaryCall struct {
+	caller  context.Context
 	method  string
 	req     any
 	reply   any
@@ -85,6 +87,7 @@ type unaryCall struct {
 // flight it writes straight into the caller's reply and returns nil;
 // otherwise (a hedge) it writes into targets of its own, returned.
 func (u *unaryCall) attempt(ctx context.Context) (*ownTargets, error) {
+	ctx = noLaterThan(ctx, u.caller)
 	if prev := u.started.Add(1) - 1; prev > 0 {
 		ctx = metadata.AppendToOutgoingContext(ctx, PreviousAttemptsKey, strconv.Itoa(int(prev)))
 	}
@@ -98,6 +101,30 @@ func (u *unaryCall) attempt(ctx context.Context) (*ownTargets, error) {
 	err := u.invoker(ctx, u.method, u.req, own.reply, u.cc, own.options(u.opts)...)
 	return own, carryTrailer(err, own.trailer)
 }
+
+// noLaterThan returns the attempt's context ctx, reporting the caller's
+// deadline when that comes first. On the real clock it always does
+// already; an attempt's deadline on a fake clock ahead of the real time
+// would otherwise send the server more time than the caller gave.
+func noLaterThan(ctx, caller context.Context) context.Context {
+	cdl, ok := caller.Deadline()
+	if !ok {
+		return ctx
+	}
+	if adl, ok := ctx.Deadline(); ok && !adl.After(cdl) {
+		return ctx
+	}
+	return deadlineContext{ctx, cdl}
+}
+
+// deadlineContext is a context that reports another deadline. Only what
+// Deadline reports changes: the context still ends when ctx does.
+type deadlineContext struct {
+	context.Context
+	deadline time.Time
+}
+
+func (c deadlineContext) Deadline() (time.Time, bool) { return c.deadline, true }
 
 // withOption returns opts and o, in a new slice: opts belongs to the
 // caller, and hedged invocations append to it at the same time.
