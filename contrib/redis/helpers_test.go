@@ -126,6 +126,7 @@ const (
 	forward  action = iota // send it to the server and its reply back
 	loading                // answer -LOADING without sending it
 	cutAfter               // send it to the server, then close the client's connection without the reply
+	drop                   // close the client's connection without sending it
 )
 
 // proxy is a RESP proxy on loopback in front of a real server. For each
@@ -204,6 +205,8 @@ func (p *proxy) serve(c, up net.Conn) {
 		case cutAfter:
 			up.Write(raw)
 			readReply(ur) // the server ran it
+			return
+		case drop:
 			return
 		}
 		if _, err := up.Write(raw); err != nil {
