@@ -178,16 +178,11 @@ type shedError struct {
 func (e *shedError) Error() string { return e.stop.Error() }
 func (e *shedError) Unwrap() error { return e.stop }
 
-// GRPCStatus is the status the client receives.
+// GRPCStatus is the status the client receives. Its message names the
+// stop reason only: what the server's stages said stays on the server,
+// with the StopError.
 func (e *shedError) GRPCStatus() *status.Status {
-	return status.New(e.code, "server shed the call: "+string(e.stop.Reason)+shedCause(e.stop))
-}
-
-func shedCause(se *redress.StopError) string {
-	if u := se.Unwrap(); len(u) > 0 && u[len(u)-1] != nil {
-		return ": " + u[len(u)-1].Error()
-	}
-	return ""
+	return status.New(e.code, "server shed the call ("+string(e.stop.Reason)+")")
 }
 
 // trailer returns the pushback trailer, or nil when the server does not
