@@ -14,8 +14,9 @@ type State int32
 const (
 	// Closed lets every call through and counts failures.
 	Closed State = iota
-	// HalfOpen lets a fixed number of probe calls through to find out
-	// whether the dependency has recovered, and rejects the rest.
+	// HalfOpen lets a limited number of probe calls through at once to
+	// find out whether the dependency has recovered, and rejects the
+	// rest.
 	HalfOpen
 	// Open rejects every call until the recovery timeout has passed.
 	Open
