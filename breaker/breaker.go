@@ -51,9 +51,9 @@ type Breaker struct {
 	// under mu before the word, so that a reader of a word finds them
 	// at least as new.
 	word        atomic.Uint64
-	since       atomic.Int64 // when the state of word was entered, in nanoseconds since origin
-	openUntil   atomic.Int64 // when an open breaker goes half-open, in nanoseconds since origin
-	lastFailure atomic.Int64 // the last counted failure, in nanoseconds since origin; noFailure if none
+	since       atomic.Int64  // when the state of word was entered, in nanoseconds since origin
+	openUntil   atomic.Int64  // when an open breaker goes half-open, in nanoseconds since origin
+	lastFailure atomic.Int64  // the last counted failure, in nanoseconds since origin; noFailure if none
 	run         atomic.Uint64 // the run of consecutive failures and its generation (see run.go)
 	rejected    atomic.Uint64 // calls rejected with an *OpenError since New
 
