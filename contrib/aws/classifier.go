@@ -4,8 +4,8 @@ import (
 	"errors"
 	"time"
 
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
@@ -92,10 +92,10 @@ var codeClasses = map[string]classifier.Class{
 // rule that applies decides:
 //
 //  1. A marker (classifier.Mark…) anywhere in the chain: as marked.
-//  2. An error with a method RetryableError() bool, as aws.RetryableError
-//     and the SDK's wrapper of a request refused for a skewed clock have:
-//     TRANSIENT when it reports true, PERMANENT when false, as the SDK's
-//     standard retryer reads it.
+//  2. An error with a method RetryableError() bool, as the SDK's wrapper
+//     of a request refused for a skewed clock has: TRANSIENT when it
+//     reports true, PERMANENT when false, as the SDK's standard retryer
+//     reads it.
 //  3. A smithy.APIError whose ErrorCode is in the table below.
 //  4. An HTTP status (an error with HTTPStatusCode() int, as every error
 //     the SDK returns for a response has): classifier.HTTPStatus of it, so

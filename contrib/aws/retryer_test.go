@@ -12,10 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/redress-go/redress"
-	redressaws "github.com/redress-go/redress/contrib/aws"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/budget"
 	"github.com/redress-go/redress/classifier"
+	redressaws "github.com/redress-go/redress/contrib/aws"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
