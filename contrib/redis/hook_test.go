@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
@@ -334,5 +335,69 @@ func TestHookLeavesConnectionSetUpOut(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{"ping"}, ops); diff != "" {
 		t.Errorf("operations under the policy (-want +got):\n%s\nserver saw %v", diff, seen)
+	}
+}
+
+func TestHookWithFleetBudgetOnTheSameClient(t *testing.T) {
+	// The budget's script goes through the same client, and so through the
+	// hook: it runs outside the policy, or each retry would ask the budget
+	// for a retry of its own question.
+	ctx := context.Background()
+	addr := serverAddr(t)
+	p := newProxy(t, addr, nth("get", 2, loading))
+	rdb := newClient(t, p.addr())
+	bud := redressredis.NewBudget(rdb, testKey(t), 1, time.Minute)
+	rec := &redresstest.Recorder{}
+	rdb.AddHook(redressredis.NewHook(redress.WithBudget(bud), redresstest.InstantRetries(), rec.Option()))
+	err := rdb.Get(ctx, testKey(t)).Err()
+	if !redis.IsLoadingError(err) {
+		t.Fatalf("err = %v, want the second LOADING (the budget had one retry)", err)
+	}
+	want := []redress.EventName{redress.EventRetry, redress.EventBudgetExhausted}
+	if diff := cmp.Diff(want, rec.Names()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
+	}
+	var ops []string
+	for _, e := range rec.Events() {
+		ops = append(ops, e.Operation)
+	}
+	if diff := cmp.Diff([]string{"get", "get"}, ops); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+}
+
+func TestHookContextDoneBeforeStart(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var sent atomic.Int64
+	rdb, _, _ := hooked(t, func([]string) action { sent.Add(1); return forward })
+	err := rdb.Get(ctx, "k").Err()
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("err = %v, want context.Canceled", err)
+	}
+	if n := sent.Load(); n != 0 {
+		t.Errorf("%d commands sent", n)
+	}
+}
+
+func TestHookOperationName(t *testing.T) {
+	ctx := context.Background()
+	for _, tt := range []struct {
+		name string
+		opts []redress.Option
+		want string
+	}{
+		{name: "command", want: "ping"},
+		{name: "policy's own", opts: []redress.Option{redress.WithOperation("cache")}, want: "cache"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rdb, rec, _ := hooked(t, nth("none", 0, forward), tt.opts...)
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				t.Fatal(err)
+			}
+			if got := rec.Events()[0].Operation; got != tt.want {
+				t.Errorf("operation = %q, want %q", got, tt.want)
+			}
+		})
 	}
 }
