@@ -54,11 +54,18 @@ func transfer(ctx context.Context, pool *pgxpool.Pool, from, to, amount int) err
 		if balance < amount {
 			return errInsufficientFunds // fn's own error: PERMANENT below
 		}
-		if _, err := tx.Exec(ctx, "update accounts set balance = balance - $1 where id = $2", amount, from); err != nil {
-			return err
+		// Every transfer updates its two rows in id order, so that two
+		// transfers never wait for each other in a cycle (a deadlock).
+		for _, id := range []int{min(from, to), max(from, to)} {
+			delta := amount
+			if id == from {
+				delta = -amount
+			}
+			if _, err := tx.Exec(ctx, "update accounts set balance = balance + $1 where id = $2", delta, id); err != nil {
+				return err
+			}
 		}
-		_, err = tx.Exec(ctx, "update accounts set balance = balance + $1 where id = $2", amount, to)
-		return err
+		return nil
 	}, transfers)
 }
 
@@ -74,11 +81,14 @@ func transferSQL(ctx context.Context, db *sql.DB, from, to, amount int) error {
 			return err
 		}
 		defer tx.Rollback() // after Commit, does nothing
-		if _, err := tx.ExecContext(ctx, "update accounts set balance = balance - $1 where id = $2", amount, from); err != nil {
-			return err
-		}
-		if _, err := tx.ExecContext(ctx, "update accounts set balance = balance + $1 where id = $2", amount, to); err != nil {
-			return err
+		for _, id := range []int{min(from, to), max(from, to)} { // in id order, as in transfer
+			delta := amount
+			if id == from {
+				delta = -amount
+			}
+			if _, err := tx.ExecContext(ctx, "update accounts set balance = balance + $1 where id = $2", delta, id); err != nil {
+				return err
+			}
 		}
 		return redresspgx.CommitError(tx.Commit()) // never run again after an unknown COMMIT
 	}, transfers, redress.WithClassifier(redresspgx.Classifier))
@@ -116,6 +126,7 @@ func newAccounts(t *testing.T, balances map[int]int) *pgxpool.Pool {
 		t.Fatal(err)
 	}
 	cfg.ConnConfig.RuntimeParams["search_path"] = schema
+	cfg.MaxConns = 24 // one for each concurrent transfer, not the default 4
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		t.Fatal(err)
