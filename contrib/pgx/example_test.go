@@ -2,6 +2,7 @@ package redresspgx_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"time"
@@ -9,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 
 	"github.com/redress-go/redress"
 	redresspgx "github.com/redress-go/redress/contrib/pgx"
@@ -62,6 +64,42 @@ func ExampleBeginTxFunc() {
 		fmt.Println(se.Reason, se.Attempts, se.LastClass)
 	}
 	// Output: MAX_ATTEMPTS_GLOBAL 3 TRANSIENT
+}
+
+// database/sql code retries a transaction with redress.Do: each attempt
+// is the whole transaction, under the attempt's context, and
+// CommitError keeps an unknown COMMIT from running again. Here no server
+// listens on the port, so BEGIN fails to connect (TRANSIENT) twice.
+func Example_databaseSQL() {
+	db, err := sql.Open("pgx", "postgres://app@127.0.0.1:1/bank?sslmode=disable") // pgx's stdlib driver
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer db.Close()
+	policy := redress.MustNew(
+		redress.WithClassifier(redresspgx.Classifier),
+		redress.WithRetry(retry.WithMaxAttempts(2)),
+		redress.WithClock(redresstest.NewAutoClock(time.Unix(0, 0))),
+	)
+
+	err = redress.Do(context.Background(), func(ctx context.Context) error {
+		tx, err := db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelSerializable})
+		if err != nil {
+			return err
+		}
+		defer tx.Rollback() // after Commit, does nothing
+		if _, err := tx.ExecContext(ctx, "update accounts set balance = balance - 10 where id = 1"); err != nil {
+			return err
+		}
+		return redresspgx.CommitError(tx.Commit())
+	}, policy)
+
+	var se *redress.StopError
+	if errors.As(err, &se) {
+		fmt.Println(se.Reason, se.Attempts, se.LastClass)
+	}
+	// Output: MAX_ATTEMPTS_GLOBAL 2 TRANSIENT
 }
 
 func ExampleCommitError() {

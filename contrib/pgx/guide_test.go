@@ -80,7 +80,7 @@ func transferSQL(ctx context.Context, db *sql.DB, from, to, amount int) error {
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback() // after Commit, does nothing
+		defer tx.Rollback()                                      // after Commit, does nothing
 		for _, id := range []int{min(from, to), max(from, to)} { // in id order, as in transfer
 			delta := amount
 			if id == from {
