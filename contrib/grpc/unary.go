@@ -81,6 +81,10 @@ type unaryCall struct {
 
 	started atomic.Int32 // invocations started
 	busy    atomic.Bool  // an invocation is writing into reply and opts' targets
+
+	// Of the invocation that holds busy.
+	trailer metadata.MD
+	optsBuf [4]grpc.CallOption
 }
 
 // attempt is one invocation of the call. When no other invocation is in
@@ -93,9 +97,9 @@ func (u *unaryCall) attempt(ctx context.Context) (*ownTargets, error) {
 	}
 	if u.busy.CompareAndSwap(false, true) {
 		defer u.busy.Store(false)
-		var trailer metadata.MD
-		err := u.invoker(ctx, u.method, u.req, u.reply, u.cc, withOption(u.opts, grpc.Trailer(&trailer))...)
-		return nil, carryTrailer(err, trailer)
+		u.trailer = nil // no stale trailer if this attempt gets none
+		err := u.invoker(ctx, u.method, u.req, u.reply, u.cc, u.withTrailer()...)
+		return nil, carryTrailer(err, u.trailer)
 	}
 	own := newOwnTargets(u.reply)
 	err := u.invoker(ctx, u.method, u.req, own.reply, u.cc, own.options(u.opts)...)
@@ -126,10 +130,15 @@ type deadlineContext struct {
 
 func (c deadlineContext) Deadline() (time.Time, bool) { return c.deadline, true }
 
-// withOption returns opts and o, in a new slice: opts belongs to the
-// caller, and hedged invocations append to it at the same time.
-func withOption(opts []grpc.CallOption, o grpc.CallOption) []grpc.CallOption {
-	return append(opts[:len(opts):len(opts)], o)
+// withTrailer returns the caller's options and one that captures the
+// trailer into u.trailer, in a slice of u's own: the caller's belongs to
+// the caller, and hedges read it at the same time.
+func (u *unaryCall) withTrailer() []grpc.CallOption {
+	opts := u.optsBuf[:0]
+	if len(u.opts) >= len(u.optsBuf) {
+		opts = make([]grpc.CallOption, 0, len(u.opts)+1)
+	}
+	return append(append(opts, u.opts...), grpc.Trailer(&u.trailer))
 }
 
 // ownTargets are what a hedged invocation writes instead of the caller's
