@@ -80,8 +80,9 @@ func transferSQL(ctx context.Context, db *sql.DB, from, to, amount int) error {
 		if err != nil {
 			return err
 		}
-		defer tx.Rollback()                                      // after Commit, does nothing
-		for _, id := range []int{min(from, to), max(from, to)} { // in id order, as in transfer
+		defer tx.Rollback() // after Commit, does nothing
+		// In id order, as in transfer.
+		for _, id := range []int{min(from, to), max(from, to)} {
 			delta := amount
 			if id == from {
 				delta = -amount
