@@ -86,16 +86,14 @@ func (p *commitCutter) relay(client net.Conn) {
 			}
 		}
 	})
-	if p.forward(server, bufio.NewReader(client), &cut) {
-		p.cuts.Add(1)
-	}
+	p.forward(server, bufio.NewReader(client), &cut)
 	server.Close()
 	client.Close()
 }
 
 // forward copies the client's messages to the server until the client
 // closes, or until it has forwarded a COMMIT, when it reports true (and
-// has set cut first). The
+// has counted the cut and set cut first). The
 // protocol: a start-up message (length, then body), then messages of a
 // type byte, a length and a body ("Frontend/Backend Protocol", Message
 // Formats, in the PostgreSQL documentation).
@@ -124,6 +122,7 @@ func (p *commitCutter) forward(server net.Conn, client *bufio.Reader, cut *atomi
 		}
 		commit := h[0] == 'Q' && strings.EqualFold(string(bytes.TrimRight(msg[5:], "\x00 ;")), "commit")
 		if commit {
+			p.cuts.Add(1)
 			cut.Store(true)
 		}
 		if _, err := server.Write(msg); err != nil {
