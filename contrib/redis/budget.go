@@ -65,7 +65,7 @@ func NewBudget(rdb redis.UniversalClient, key string, maxRetries int, window tim
 		}
 		o.applyFleet(&b.cfg)
 	}
-	if b.cfg.interval != DefaultSyncInterval {
+	if b.cfg.intervalSet {
 		b.cfg.invalid("WithSyncInterval: only NewBreaker accepts it")
 	}
 	if rdb == nil {

@@ -202,7 +202,7 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 		if len(cmds) > 0 && cmds[0].Name() == "multi" {
 			name = "multi"
 		}
-		c := &pipeCall{h: h, next: next, cmds: cmds}
+		c := &pipeCall{h: h, next: next, cmds: cmds, name: name}
 		err := redress.Do(ctx, c.run, h.policyFor(name))
 		if err == nil || c.attempts > 0 {
 			return c.last
@@ -260,6 +260,7 @@ type pipeCall struct {
 	h        *hook
 	next     redis.ProcessPipelineHook
 	cmds     []redis.Cmder
+	name     string // "pipeline" or "multi"
 	attempts int
 	last     error
 }
@@ -289,7 +290,7 @@ func (c *pipeCall) run(ctx context.Context) error {
 		return nil
 	}
 	if !allRefused {
-		return &notRepeatedError{err: failure, name: "pipeline"}
+		return &notRepeatedError{err: failure, name: c.name}
 	}
 	return failure
 }

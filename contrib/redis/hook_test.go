@@ -3,6 +3,7 @@ package redressredis_test
 import (
 	"context"
 	"errors"
+	"net"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -399,5 +400,29 @@ func TestHookOperationName(t *testing.T) {
 				t.Errorf("operation = %q, want %q", got, tt.want)
 			}
 		})
+	}
+}
+
+func TestHookRetriesARefusedConnection(t *testing.T) {
+	// Nothing listens: the INCR never reached a server, so it is retried
+	// although it is not safe to repeat.
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	rec := &redresstest.Recorder{}
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1})
+	defer rdb.Close()
+	rdb.AddHook(redressredis.NewHook(redress.WithRetry(retry.WithMaxAttempts(3)), redresstest.InstantRetries(), rec.Option()))
+	err = rdb.Incr(context.Background(), "k").Err()
+	var op *net.OpError
+	if !errors.As(err, &op) || op.Op != "dial" {
+		t.Fatalf("err = %v, want the dial error", err)
+	}
+	want := []redress.EventName{redress.EventRetry, redress.EventRetry, redress.EventMaxAttemptsExceeded}
+	if diff := cmp.Diff(want, rec.Names()); diff != "" {
+		t.Errorf("events (-want +got):\n%s", diff)
 	}
 }
