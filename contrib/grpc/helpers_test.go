@@ -244,26 +244,34 @@ func (s *server) record(i int, got []string) {
 }
 
 // serve starts a server on a loopback port with the health and echo
-// services answering as script says, and returns its address.
+// services answering as s's script says, and returns its address.
 func serve(t testing.TB, s *server, opts ...grpc.ServerOption) string {
+	t.Helper()
+	srv := grpc.NewServer(opts...)
+	healthpb.RegisterHealthServer(srv, s)
+	srv.RegisterService(&echoDesc, s)
+	addr, stop := serveWith(t, srv)
+	t.Cleanup(stop)
+	return addr
+}
+
+// serveWith serves srv on a loopback port, and returns its address and a
+// function that stops it.
+func serveWith(t testing.TB, srv *grpc.Server) (addr string, stop func()) {
 	t.Helper()
 	lis, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := grpc.NewServer(opts...)
-	healthpb.RegisterHealthServer(srv, s)
-	srv.RegisterService(&echoDesc, s)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		_ = srv.Serve(lis)
 	}()
-	t.Cleanup(func() {
+	return lis.Addr().String(), func() {
 		srv.Stop()
 		<-done
-	})
-	return lis.Addr().String()
+	}
 }
 
 // dial connects to addr, without grpc-go's own retries unless opts turn
