@@ -125,8 +125,8 @@ type action int
 const (
 	forward  action = iota // send it to the server and its reply back
 	loading                // answer -LOADING without sending it
-	cutAfter               // send it to the server, then close the client's connection without the reply
-	drop                   // close the client's connection without sending it
+	cutAfter               // send it to the server, then reset the client's connection (RST; go-redis reports EOF) without the reply
+	drop                   // close the client's connection (FIN, the client reads EOF) without sending it
 )
 
 // proxy is a RESP proxy on loopback in front of a real server. For each
@@ -205,6 +205,7 @@ func (p *proxy) serve(c, up net.Conn) {
 		case cutAfter:
 			up.Write(raw)
 			readReply(ur) // the server ran it
+			c.(*net.TCPConn).SetLinger(0)
 			return
 		case drop:
 			return

@@ -61,6 +61,7 @@ func TestHookAfterBrokenConnection(t *testing.T) {
 	tests := []struct {
 		name      string
 		cmd       string
+		act       action // cutAfter when not set
 		run       func(ctx context.Context, rdb *redis.Client, key string) error
 		wantValue string // on the server afterwards
 		wantErr   bool
@@ -69,6 +70,16 @@ func TestHookAfterBrokenConnection(t *testing.T) {
 		{
 			name: "GET is retried",
 			cmd:  "get",
+			run: func(ctx context.Context, rdb *redis.Client, key string) error {
+				return rdb.Get(ctx, key).Err()
+			},
+			wantValue: "seed",
+			wantNames: []redress.EventName{redress.EventRetry, redress.EventSuccess},
+		},
+		{
+			name: "GET after EOF is retried",
+			cmd:  "get",
+			act:  drop,
 			run: func(ctx context.Context, rdb *redis.Client, key string) error {
 				return rdb.Get(ctx, key).Err()
 			},
@@ -108,7 +119,11 @@ func TestHookAfterBrokenConnection(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx := context.Background()
-			rdb, rec, direct := hooked(t, nth(tt.cmd, 1, cutAfter))
+			act := tt.act
+			if act == forward {
+				act = cutAfter
+			}
+			rdb, rec, direct := hooked(t, nth(tt.cmd, 1, act))
 			key := testKey(t)
 			seed := "7"
 			if tt.cmd == "get" {
