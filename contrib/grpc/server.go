@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"google.golang.org/grpc"
@@ -56,11 +58,17 @@ func UnaryServerInterceptor(opts ...redress.Option) grpc.UnaryServerInterceptor 
 		if err != nil {
 			return nil, &configError{err}
 		}
-		var resp any
+		var (
+			once onlyOnce
+			resp any
+		)
+		once.arm()
 		err = redress.Do(ctx, func(ctx context.Context) error {
-			var err error
-			resp, err = handler(ctx, req)
-			return err
+			return once.run(func() error {
+				var err error
+				resp, err = handler(ctx, req)
+				return err
+			})
 		}, p)
 		if err == nil {
 			return resp, nil
@@ -89,11 +97,15 @@ func StreamServerInterceptor(opts ...redress.Option) grpc.StreamServerIntercepto
 			return &configError{err}
 		}
 		ctx := ss.Context()
+		var once onlyOnce
+		once.arm()
 		err = redress.Do(ctx, func(actx context.Context) error {
-			if actx != ctx {
-				return handler(srv, &serverStream{ServerStream: ss, ctx: actx})
-			}
-			return handler(srv, ss)
+			return once.run(func() error {
+				if actx != ctx {
+					return handler(srv, &serverStream{ServerStream: ss, ctx: actx})
+				}
+				return handler(srv, ss)
+			})
 		}, p)
 		if err == nil {
 			return nil
@@ -119,6 +131,29 @@ func newServerPolicy(opts []redress.Option) *clientPolicy {
 		return &clientPolicy{err: err}
 	}
 	return &clientPolicy{base: base, named: base.Operation() != ""}
+}
+
+// onlyOnce runs a handler once per call. The server's policy makes one
+// attempt, but a policy that hedges (redress.WithHedging) would start
+// another invocation of it alongside: that one waits for the handler and
+// shares its outcome instead of running it again.
+// Call arm before the policy's call starts.
+type onlyOnce struct {
+	started atomic.Bool
+	done    sync.WaitGroup
+	err     error
+}
+
+func (o *onlyOnce) arm() { o.done.Add(1) }
+
+func (o *onlyOnce) run(handler func() error) error {
+	if !o.started.CompareAndSwap(false, true) {
+		o.done.Wait()
+		return o.err
+	}
+	defer o.done.Done()
+	o.err = handler()
+	return o.err
 }
 
 // serverStream is a ServerStream whose context is the attempt's.

@@ -305,3 +305,20 @@ func TestClientHonoursServerPushback(t *testing.T) {
 		t.Errorf("sleeps = %v, want [backoff 30s]", sleeps)
 	}
 }
+
+func TestServerHedgingRunsTheHandlerOnce(t *testing.T) {
+	// A hedging policy on the server starts a second invocation at once;
+	// the handler still runs once per call, and its error is the call's.
+	conn, s := shedServer(t, []outcome{{code: codes.Unavailable, msg: "mine"}, fail(codes.Internal)},
+		redress.WithHedging(0, 2))
+	ctx := ctxWithTimeout(t, 10*time.Second)
+	if _, err := check(ctx, conn); status.Convert(err).Message() != "mine" {
+		t.Errorf("unary: %v, want the handler's %q", err, "mine")
+	}
+	if _, err := watch(ctx, conn); status.Code(err) != codes.Internal {
+		t.Errorf("stream: %v, want the handler's Internal", err)
+	}
+	if got := s.Calls(); got != 2 {
+		t.Errorf("handler calls = %d, want 2 (one per call)", got)
+	}
+}
