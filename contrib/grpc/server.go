@@ -29,8 +29,9 @@ import (
 //		)),
 //	)
 //
-// Each call runs its handler once, whatever the policy's retry settings
-// (servers do not retry their own handlers: the client decides), with no
+// Each call runs its handler once, whatever the policy's retry and
+// hedging settings (servers do not retry their own handlers: the client
+// decides), with no
 // deadline of the policy's: the incoming call's deadline bounds it, and
 // an attempt timeout of the policy's, if any, bounds the handler.
 //
