@@ -126,6 +126,7 @@ const (
 	forward  action = iota // send it to the server and its reply back
 	loading                // answer -LOADING without sending it
 	cutAfter               // send it to the server, then reset the client's connection (RST; go-redis reports EOF) without the reply
+	noReply                // send it to the server, and keep its reply: the client waits until it times out
 	drop                   // close the client's connection (FIN, the client reads EOF) without sending it
 )
 
@@ -209,6 +210,10 @@ func (p *proxy) serve(c, up net.Conn) {
 			return
 		case drop:
 			return
+		case noReply:
+			up.Write(raw)
+			readReply(ur)
+			continue
 		}
 		if _, err := up.Write(raw); err != nil {
 			return

@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	redressredis "github.com/redress-go/redress/contrib/redis"
@@ -439,5 +440,55 @@ func TestHookRetriesARefusedConnection(t *testing.T) {
 	want := []redress.EventName{redress.EventRetry, redress.EventRetry, redress.EventMaxAttemptsExceeded}
 	if diff := cmp.Diff(want, rec.Names()); diff != "" {
 		t.Errorf("events (-want +got):\n%s", diff)
+	}
+}
+
+func TestHookAfterTimeout(t *testing.T) {
+	// The server ran the command, and its reply is held back until the
+	// attempt times out: a GET is asked again, an INCR is not.
+	ctx := context.Background()
+	tests := []struct {
+		name      string
+		cmd       string
+		run       func(rdb *redis.Client, key string) error
+		wantValue string
+		wantNames []redress.EventName
+	}{
+		{
+			name:      "GET",
+			cmd:       "get",
+			run:       func(rdb *redis.Client, key string) error { return rdb.Get(ctx, key).Err() },
+			wantValue: "7",
+			wantNames: []redress.EventName{redress.EventRetry, redress.EventSuccess},
+		},
+		{
+			name:      "INCR",
+			cmd:       "incr",
+			run:       func(rdb *redis.Client, key string) error { return rdb.Incr(ctx, key).Err() },
+			wantValue: "8",
+			wantNames: []redress.EventName{redress.EventPermanentFail},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr := serverAddr(t)
+			p := newProxy(t, addr, nth(tt.cmd, 1, noReply))
+			rec := &redresstest.Recorder{}
+			// On the real clock: the attempt timeout is real time.
+			rdb := newClient(t, p.addr(), redressredis.NewHook(
+				redress.WithAttemptTimeout(100*time.Millisecond),
+				redress.WithRetry(retry.WithBackoff(backoff.Constant(0))),
+				rec.Option()))
+			direct := newClient(t, addr)
+			key := testKey(t)
+			direct.Set(ctx, key, "7", 0)
+			err := tt.run(rdb, key)
+			if got := direct.Get(ctx, key).Val(); got != tt.wantValue {
+				t.Errorf("value = %q, want %q (err %v)", got, tt.wantValue, err)
+			}
+			if diff := cmp.Diff(tt.wantNames, rec.Names()); diff != "" {
+				t.Errorf("events (-want +got):\n%s", diff)
+			}
+		})
 	}
 }
