@@ -44,7 +44,9 @@ import (
 // counted meanwhile and an open circuit are shared at the next sync.
 //
 // Failures of a call that panicked (breaker.Panicked) count locally but are
-// not shared. The local breaker runs on the real clock: do not give
+// not shared, and neither are successes: with breaker.WithFailureRate each
+// process weighs the fleet's failures against its own calls, so prefer a
+// failure count (breaker.WithFailureThreshold) for a fleet. The local breaker runs on the real clock: do not give
 // NewBreaker breaker.WithClock.
 type Breaker struct {
 	rdb   redis.UniversalClient

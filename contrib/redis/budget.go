@@ -116,6 +116,9 @@ func (b *Budget) AllowRetry(ctx context.Context) (bool, error) {
 	if b.err != nil {
 		return false, b.err
 	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, context.Cause(ctx))
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, b.cfg.timeout, errTimeout)
 	defer cancel()
 	args := []any{b.max, b.window.Microseconds()}
