@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/openai/openai-go/v3"
 
-	redressopenai "github.com/redress-go/redress/contrib/openai"
 	"github.com/redress-go/redress/classifier"
+	redressopenai "github.com/redress-go/redress/contrib/openai"
 	"github.com/redress-go/redress/retry"
 )
 
