@@ -10,8 +10,10 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
+	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/budget"
 	redressredis "github.com/redress-go/redress/contrib/redis"
+	"github.com/redress-go/redress/redresstest"
 )
 
 func TestBudgetExactAcrossClients(t *testing.T) {
@@ -196,5 +198,36 @@ func TestBudgetFailsClosedWhenRedisHangs(t *testing.T) {
 			}
 			t.Logf("fail-closed time with the server paused: %v (%v)", took, err)
 		})
+	}
+}
+
+func TestBudgetAskedOnlyForRetries(t *testing.T) {
+	// First attempts never reach the budget; each retry asks Redis once.
+	ctx := context.Background()
+	addr := serverAddr(t)
+	var asks atomic.Int64
+	budClient := newClient(t, addr, countingHook{&asks, make(chan struct{}, 1)})
+	bud := redressredis.NewBudget(budClient, testKey(t), 10, time.Minute)
+	// Load the script into the server's cache first: on a fresh server the
+	// first ask sends EVALSHA, is told NOSCRIPT, and sends EVAL.
+	redressredis.NewBudget(budClient, testKey(t), 10, time.Minute).AllowRetry(ctx)
+	asks.Store(0)
+	p := newProxy(t, addr, nth("get", 2, loading))
+	rdb := newClient(t, p.addr(), redressredis.NewHook(redress.WithBudget(bud), redresstest.InstantRetries()))
+	key := testKey(t)
+	for range 10 {
+		rdb.Set(ctx, key, "v", 0)
+	}
+	if n := asks.Load(); n != 0 {
+		t.Errorf("%d asks for 10 first attempts, want 0", n)
+	}
+	if err := rdb.Get(ctx, key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if n := asks.Load(); n != 2 {
+		t.Errorf("%d asks for 2 retries, want 2", n)
+	}
+	if got := bud.Remaining(); got != 8 {
+		t.Errorf("Remaining = %d, want 8", got)
 	}
 }
