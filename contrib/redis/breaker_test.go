@@ -143,8 +143,12 @@ func TestBreakerAllowMakesNoRoundTrip(t *testing.T) {
 	var cmds atomic.Int64
 	synced := make(chan struct{}, 1)
 	rdb := newClient(t, addr, countingHook{&cmds, synced})
+	if err := redressredis.LoadScripts(context.Background(), rdb); err != nil {
+		t.Fatal(err)
+	}
+	<-synced
 	b, _ := watched(t, rdb, testKey(t), redressredis.WithSyncInterval(time.Hour))
-	<-synced // the first sync, at start
+	<-synced // the first sync, at start: one EVALSHA
 	before := cmds.Load()
 	for range 10_000 {
 		tk, err := b.Allow()

@@ -208,9 +208,9 @@ func TestBudgetAskedOnlyForRetries(t *testing.T) {
 	var asks atomic.Int64
 	budClient := newClient(t, addr, countingHook{&asks, make(chan struct{}, 1)})
 	bud := redressredis.NewBudget(budClient, testKey(t), 10, time.Minute)
-	// Load the script into the server's cache first: on a fresh server the
-	// first ask sends EVALSHA, is told NOSCRIPT, and sends EVAL.
-	redressredis.NewBudget(budClient, testKey(t), 10, time.Minute).AllowRetry(ctx)
+	if err := redressredis.LoadScripts(ctx, budClient); err != nil {
+		t.Fatal(err)
+	}
 	asks.Store(0)
 	p := newProxy(t, addr, nth("get", 2, loading))
 	rdb := newClient(t, p.addr(), redressredis.NewHook(redress.WithBudget(bud), redresstest.InstantRetries()))
