@@ -75,7 +75,9 @@ var _ redress.CircuitBreaker = (*Breaker)(nil)
 // key on the same Redis. opts are the options of breaker.New, which
 // configure each process's breaker (thresholds, window, recovery timeout,
 // probes, listeners), and the Options WithSyncInterval and WithTimeout.
-// Give every process the same options.
+// Give every process the same options. Listeners given with
+// breaker.WithOnStateChange hear every change of this process's breaker,
+// those the fleet caused included.
 //
 // NewBreaker starts the goroutine that syncs with Redis; Close stops it.
 // It makes no round trip itself and does not panic on invalid arguments:
