@@ -52,9 +52,9 @@ func TestTransportSendOnceStopsNonRetryable(t *testing.T) {
 	}
 	wantDetails := map[string]string{
 		classifier.DetailHTTPStatus: "503", classifier.DetailHTTPMethod: "POST",
-		classifier.DetailHTTPHost:    strings.TrimPrefix(srv.URL, "http://"),
-		redresshttp.DetailSentOnce:   "method POST is not idempotent and the request has no Idempotency-Key",
-		redresshttp.DetailClass:      "SERVER_ERROR",
+		classifier.DetailHTTPHost:  strings.TrimPrefix(srv.URL, "http://"),
+		redresshttp.DetailSentOnce: "method POST is not idempotent and the request has no Idempotency-Key",
+		redresshttp.DetailClass:    "SERVER_ERROR",
 	}
 	cl := redresshttp.Classify(tr, se.Err)
 	if diff := cmp.Diff(classifier.Classification{Class: classifier.Permanent, Details: wantDetails}, cl); diff != "" {
