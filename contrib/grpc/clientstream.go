@@ -58,6 +58,7 @@ func (cs *clientStream) RecvMsg(m any) error {
 		err := a.s.RecvMsg(m)
 		if err == nil || err == io.EOF {
 			if cs.commit(a) {
+				cs.dropBuffer()
 				if err != nil || !cs.desc.ServerStreams {
 					a.cancel(nil)
 				}
@@ -142,12 +143,23 @@ func (cs *clientStream) Header() (metadata.MD, error) {
 			return nil, nil // ended without a header: RecvMsg says how
 		case err == nil:
 			if cs.commit(a) {
+				cs.dropBuffer()
 				return md, nil
 			}
 		default:
 			cs.fail(a, err)
 		}
 		cs.next(a)
+	}
+}
+
+// dropBuffer lets go of what a committed stream sent, unless a SendMsg
+// holds the buffer now (blocked by flow control, say): that SendMsg, or
+// the next, drops it.
+func (cs *clientStream) dropBuffer() {
+	if cs.sendMu.TryLock() {
+		cs.buf = nil
+		cs.sendMu.Unlock()
 	}
 }
 
@@ -160,6 +172,8 @@ func (cs *clientStream) Trailer() metadata.MD {
 // grpc-go does: a retry would make that context stale.
 func (cs *clientStream) Context() context.Context {
 	a := cs.state().cur
-	cs.commit(a)
+	if cs.commit(a) {
+		cs.dropBuffer()
+	}
 	return a.s.Context()
 }
