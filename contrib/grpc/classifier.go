@@ -59,9 +59,10 @@ const retryInfoURL = "type.googleapis.com/google.rpc.RetryInfo"
 // DetailPushback, when the server sent one.
 var Classifier classifier.Classifier = classifier.Func(classify)
 
-// codeClasses is CodeClass's table. The first eight rows are the Python
-// library's gRPC table (redress.extras.grpc): mixed fleets then agree on
-// every class they share. See docs/grpc.md for the reasoning.
+// codeClasses is CodeClass's table. The rows down to codes.Unknown are the
+// Python library's gRPC table (redress.extras.grpc), so that mixed fleets
+// agree on every code both classify; the rows after it are codes that
+// table leaves UNKNOWN. docs/grpc.md gives the reasons.
 var codeClasses = [...]classifier.Class{
 	codes.Unavailable:        classifier.Transient,
 	codes.DeadlineExceeded:   classifier.Transient,
