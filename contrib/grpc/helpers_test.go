@@ -28,6 +28,7 @@ type outcome struct {
 	pushback []string // grpc-retry-pushback-ms trailer values
 	details  []protoadapt.MessageV1
 	first    bool          // streams: send one message before failing
+	early    bool          // Collect: answer before reading anything
 	hold     chan struct{} // wait for it (or the call's end) before answering
 	entered  chan struct{} // closed when the call takes this outcome
 }
@@ -186,6 +187,11 @@ func collect(srv any, ss grpc.ServerStream) error {
 	o := s.next(ss.Context())
 	var got []string
 	i := s.stream()
+	if o.early {
+		if err := s.answer(ss.Context(), o); err != nil {
+			return err
+		}
+	}
 	for {
 		m := new(wrapperspb.StringValue)
 		if err := ss.RecvMsg(m); err == io.EOF {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"io"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -191,6 +192,34 @@ func TestClientStreamReplaysWhatItSent(t *testing.T) {
 	}
 	if diff := cmp.Diff([][]string{{"a", "b", "c"}, {"a", "b", "c"}}, s.Received()); diff != "" {
 		t.Errorf("received by each stream (-want +got):\n%s", diff)
+	}
+}
+
+func TestClientStreamKeepsSendingToAStreamThatEnded(t *testing.T) {
+	// The first stream fails before reading anything: the client's sends
+	// meet a closed stream, return nil all the same, and are sent again on
+	// the second.
+	conn, s := streamClient(t, []outcome{{code: codes.Unavailable, early: true}}, nil)
+	cs, err := conn.NewStream(ctxWithTimeout(t, 10*time.Second), collectDesc, collectMethod)
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := make([]string, 200)
+	for i := range values {
+		values[i] = strings.Repeat("v", 1000) // enough to outlast the first stream
+	}
+	sendAll(t, cs, values...)
+	_ = cs.CloseSend()
+	got, err := recv(cs)
+	if err != nil || got != strings.Join(values, "+") {
+		t.Fatalf("RecvMsg = %d bytes, %v; want every message", len(got), err)
+	}
+	var counts []int
+	for _, r := range s.Received() {
+		counts = append(counts, len(r))
+	}
+	if diff := cmp.Diff([]int{0, len(values)}, counts); diff != "" {
+		t.Errorf("messages received by each stream (-want +got):\n%s", diff)
 	}
 }
 
