@@ -222,10 +222,14 @@ func (t *Transport) operation(req *http.Request) string {
 	return ""
 }
 
-// CloseIdleConnections closes the idle connections of Base, if it has a
-// CloseIdleConnections method, as http.Client.CloseIdleConnections expects
-// of its Transport.
+// CloseIdleConnections waits for the responses being drained in the
+// background to be done with (each within a second, see Transport), and
+// then closes the idle connections of Base, if it has a
+// CloseIdleConnections method, as http.Client.CloseIdleConnections
+// expects of its Transport. Once it returns, no goroutine of the
+// Transport's is left running.
 func (t *Transport) CloseIdleConnections() {
+	t.drains.Wait()
 	type closeIdler interface{ CloseIdleConnections() }
 	if ci, ok := t.base().(closeIdler); ok {
 		ci.CloseIdleConnections()
