@@ -103,7 +103,10 @@ func retryBufferSize(opts []grpc.CallOption) int {
 // clientStream is the stream StreamClientInterceptor returns: the stream
 // of the current attempt, replaced by a retry until the commit.
 type clientStream struct {
-	ctx      context.Context // the caller's
+	// ctx is the caller's. A stream is bound to the context it was opened
+	// with, as grpc-go's own streams are: every retry opens its stream
+	// under it, from the goroutine that runs the policy's call.
+	ctx      context.Context
 	desc     *grpc.StreamDesc
 	cc       *grpc.ClientConn
 	method   string

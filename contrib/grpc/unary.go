@@ -60,7 +60,8 @@ func UnaryClientInterceptor(opts ...redress.Option) grpc.UnaryClientInterceptor 
 		if err != nil {
 			return err
 		}
-		u := &unaryCall{caller: ctx, method: method, req: req, reply: reply, cc: cc, invoker: invoker, opts: callOpts}
+		u := &unaryCall{method: method, req: req, reply: reply, cc: cc, invoker: invoker, opts: callOpts}
+		u.deadline, u.hasDeadline = ctx.Deadline()
 		own, err := redress.Execute(ctx, u.attempt, p)
 		if own != nil {
 			own.deliver(u, err == nil)
@@ -71,13 +72,15 @@ func UnaryClientInterceptor(opts ...redress.Option) grpc.UnaryClientInterceptor 
 
 // unaryCall is one call through UnaryClientInterceptor.
 type unaryCall struct {
-	caller  context.Context
 	method  string
 	req     any
 	reply   any
 	cc      *grpc.ClientConn
 	invoker grpc.UnaryInvoker
 	opts    []grpc.CallOption
+
+	deadline    time.Time // the caller's
+	hasDeadline bool
 
 	started atomic.Int32 // invocations started
 	busy    atomic.Bool  // an invocation is writing into reply and opts' targets
@@ -91,7 +94,9 @@ type unaryCall struct {
 // flight it writes straight into the caller's reply and returns nil;
 // otherwise (a hedge) it writes into targets of its own, returned.
 func (u *unaryCall) attempt(ctx context.Context) (*ownTargets, error) {
-	ctx = noLaterThan(ctx, u.caller)
+	if u.hasDeadline {
+		ctx = noLaterThan(ctx, u.deadline)
+	}
 	if prev := u.started.Add(1) - 1; prev > 0 {
 		ctx = metadata.AppendToOutgoingContext(ctx, PreviousAttemptsKey, strconv.Itoa(int(prev)))
 	}
@@ -110,15 +115,11 @@ func (u *unaryCall) attempt(ctx context.Context) (*ownTargets, error) {
 // deadline when that comes first. On the real clock it always does
 // already; an attempt's deadline on a fake clock ahead of the real time
 // would otherwise send the server more time than the caller gave.
-func noLaterThan(ctx, caller context.Context) context.Context {
-	cdl, ok := caller.Deadline()
-	if !ok {
+func noLaterThan(ctx context.Context, caller time.Time) context.Context {
+	if dl, ok := ctx.Deadline(); ok && !dl.After(caller) {
 		return ctx
 	}
-	if adl, ok := ctx.Deadline(); ok && !adl.After(cdl) {
-		return ctx
-	}
-	return deadlineContext{ctx, cdl}
+	return deadlineContext{ctx, caller}
 }
 
 // deadlineContext is a context that reports another deadline. Only what
