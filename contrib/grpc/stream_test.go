@@ -426,3 +426,17 @@ func TestStreamHedgesShareTheAttempt(t *testing.T) {
 		t.Errorf("server calls = %d, want 2: hedges open no streams", got)
 	}
 }
+
+func TestStreamHonoursPushback(t *testing.T) {
+	clk := redresstest.NewAutoClock(time.Now())
+	conn, s := streamClient(t, []outcome{{code: codes.Unavailable, pushback: []string{"1500"}}}, nil, redress.WithClock(clk))
+	if _, err := watch(ctxWithTimeout(t, 10*time.Second), conn); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff([]time.Duration{1500 * time.Millisecond}, clk.Sleeps()); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+	if got := s.Calls(); got != 2 {
+		t.Errorf("server calls = %d, want 2", got)
+	}
+}
