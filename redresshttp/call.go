@@ -18,6 +18,15 @@ import (
 // wins the attempt.
 var errNotSent = errors.New("redresshttp: request sent once, not hedged")
 
+// errLostCall is the failure of an attempt whose context does not come
+// from the request's: a middleware of the policy replaced it with one that
+// is not derived from the context it was given.
+var errLostCall = classifier.MarkPermanent(errors.New("redresshttp: the policy's middleware gave the attempt a context not derived from the request's"))
+
+// errBodyReplay is the failure of a GetBody that could not give the
+// request's body again.
+var errBodyReplay = errors.New("redresshttp: replaying the request body")
+
 // call is one RoundTrip: the request, and the responses its attempts
 // received that are not yet returned or discarded. Its methods run on
 // the invocations of the operation, which hedging makes concurrent.
@@ -78,7 +87,10 @@ func newCall(t *Transport, req *http.Request) *call {
 // send is the operation of every call: one invocation of an attempt of
 // the call that ctx carries.
 func send(ctx context.Context) (*http.Response, error) {
-	c := ctx.Value(callKey{}).(*call)
+	c, ok := ctx.Value(callKey{}).(*call)
+	if !ok {
+		return nil, errLostCall
+	}
 	x, sends := c.begin()
 	if !sends {
 		return c.waitForSend(ctx)
@@ -86,6 +98,8 @@ func send(ctx context.Context) (*http.Response, error) {
 	resp, err := c.roundTrip(ctx, x)
 	if err == nil {
 		err = c.statusError(resp)
+	} else if !errors.Is(err, errBodyReplay) {
+		err = &requestError{method: c.method(), host: c.req.URL.Host, err: err}
 	}
 	if err != nil && c.once != "" {
 		err = &sentOnceError{err: err, c: c}
@@ -176,7 +190,7 @@ func (c *call) nextBody() (io.ReadCloser, error) {
 	}
 	b, err := c.req.GetBody()
 	if err != nil {
-		return nil, classifier.MarkPermanent(fmt.Errorf("redresshttp: replaying the request body: %w", err))
+		return nil, classifier.MarkPermanent(fmt.Errorf("%w: %w", errBodyReplay, err))
 	}
 	return b, nil
 }
@@ -188,12 +202,30 @@ func (c *call) statusError(resp *http.Response) error {
 		return nil
 	}
 	wait, _ := classifier.RetryAfterHeader(resp.Header, receivedAt())
-	method := c.req.Method
-	if method == "" {
-		method = http.MethodGet
-	}
-	return &StatusError{Code: resp.StatusCode, Status: resp.Status, Wait: wait, Method: method, Host: c.req.URL.Host}
+	return &StatusError{Code: resp.StatusCode, Status: resp.Status, Wait: wait, Method: c.method(), Host: c.req.URL.Host}
 }
+
+// method returns the request's method; "" is GET, as for net/http.
+func (c *call) method() string {
+	if c.req.Method == "" {
+		return http.MethodGet
+	}
+	return c.req.Method
+}
+
+// requestError is the failure of a send that got no response: Base's
+// error, with the request's method and host (never its path, query or
+// headers), so that logs say what failed.
+type requestError struct {
+	method, host string
+	err          error
+}
+
+func (e *requestError) Error() string {
+	return "redresshttp: " + e.method + " " + e.host + ": " + e.err.Error()
+}
+
+func (e *requestError) Unwrap() error { return e.err }
 
 // waitForSend is a hedge of a request that is sent once: it sends nothing,
 // waits for the one send, and fails as the send did, so that the attempt

@@ -84,8 +84,10 @@ func TestTransportKeepsCredentialsFromObservers(t *testing.T) {
 				}
 				if e.Name == redress.EventRetry {
 					cl := redresshttp.Classify(tr, e.Err)
-					if cl.Class != tt.wantClass {
-						t.Errorf("retry of class %v; want %v", cl.Class, tt.wantClass)
+					host := strings.TrimPrefix(tt.giveURL, "http://")
+					if cl.Class != tt.wantClass || cl.Details[classifier.DetailHTTPMethod] != "GET" ||
+						cl.Details[classifier.DetailHTTPHost] != host {
+						t.Errorf("retry of class %v with Details %v; want %v, GET and %s", cl.Class, cl.Details, tt.wantClass, host)
 					}
 					seen = append(seen, fmt.Sprint(cl.Details))
 				}

@@ -110,15 +110,30 @@ const (
 
 // responseClassifier is the classifier of a Transport's policy: a failing
 // response (a *StatusError the Transport made) by its status, anything
-// else by the policy's classifier; and a failure that would be retried of
-// a request that may not be sent again as PERMANENT.
+// else by the policy's classifier, with the request's method and host in
+// the Details of a send that got no response; and a failure that would be
+// retried of a request that may not be sent again as PERMANENT.
 type responseClassifier struct{ policy classifier.Classifier }
 
 func (rc responseClassifier) Classify(err error) classifier.Classification {
 	var cl classifier.Classification
-	if se := (*StatusError)(nil); errors.As(err, &se) {
+	var se *StatusError
+	var re *requestError
+	switch {
+	case errors.As(err, &se):
 		cl = se.classify()
-	} else {
+	case errors.As(err, &re):
+		cl = rc.policy.Classify(err)
+		d := make(map[string]string, len(cl.Details)+2)
+		for k, v := range cl.Details {
+			d[k] = v
+		}
+		d[classifier.DetailHTTPMethod] = re.method
+		if re.host != "" {
+			d[classifier.DetailHTTPHost] = re.host
+		}
+		cl.Details = d
+	default:
 		cl = rc.policy.Classify(err)
 	}
 	var once *sentOnceError

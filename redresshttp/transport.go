@@ -37,7 +37,9 @@ import (
 // A failing response reaches observers as a *StatusError naming the
 // method, host and status, and its classification's Details hold the same
 // (classifier.DetailHTTPStatus, DetailHTTPMethod, DetailHTTPHost): never
-// the URL's path or query, a header or a body. An error from Base is
+// the URL's path or query, a header or a body. An error from Base reaches
+// them behind the same "redresshttp: METHOD host: " prefix, and the
+// Details of its classification get the method and host too. An error from Base is
 // classified by the policy's classifier (classifier.Default unless the
 // policy says otherwise). Responses are classified by the Transport alone:
 // a result classifier of the policy (redress.WithResultClassifier) is not
@@ -78,11 +80,12 @@ import (
 // breaker.ErrOpen) and errors.Is(err, context.Canceled) work through it,
 // and through the *url.Error an http.Client wraps it in.
 //
-// A response that is retried is drained and closed in the background, as
-// soon as the retry is decided, on a budget of its own: up to 64 KiB and
-// for at most a second, whatever the policy's clock and the next attempt
-// are doing, so that its connection can be reused without a slow body
-// costing the next attempt any time. Any other response that is not
+// A response that is retried is drained and closed in the background
+// when the next attempt starts, on a budget of its own: up to 64 KiB and
+// for at most a second on the real clock, whatever the policy's clock and
+// the next attempt are doing, so that its connection can be reused
+// without a slow body costing the next attempt any time.
+// CloseIdleConnections waits for these drains. Any other response that is not
 // returned (the loser of a hedge, say) is closed. The response returned is
 // the one the last attempt received, its body unread, with resp.Request
 // set to the caller's request.
