@@ -263,7 +263,7 @@ func (c *call) finish(resp *http.Response, err error) (*http.Response, error) {
 	// The call ended on a response when its last failure was one, even if
 	// a stage then refused the next attempt (its StopError wraps the last
 	// failure): the caller gets it, as any RoundTripper's caller would.
-	endedOnResponse := err != nil && (errors.As(err, new(*StatusError)) || errors.Is(err, redress.ErrResultRejected))
+	endedOnResponse := err != nil && errors.As(err, new(*StatusError))
 	if resp == nil && c.once != "" && c.sentResp != nil && endedOnResponse {
 		// A hedge's failure (see waitForSend) stood in for the one
 		// send's response.
