@@ -225,10 +225,6 @@ func (r *Retryer) GetAttemptToken(ctx context.Context) (func(error) error, error
 	if r.err != nil {
 		return nil, r.err
 	}
-	first := r.isFirst(ctx)
-	if first && r.learner != nil {
-		r.learner.RecordRequest()
-	}
 	var ticket breaker.Ticket
 	if r.br != nil {
 		t, err := r.br.Allow()
@@ -236,6 +232,10 @@ func (r *Retryer) GetAttemptToken(ctx context.Context) (func(error) error, error
 			return nil, fmt.Errorf("redressaws: attempt refused: %w", err)
 		}
 		ticket = t
+	}
+	first := r.isFirst(ctx)
+	if first && r.learner != nil {
+		r.learner.RecordRequest()
 	}
 	if r.br == nil && r.learner == nil && (r.aware == nil || !first) {
 		return nopRelease, nil

@@ -3,7 +3,10 @@ package redressaws_test
 import (
 	"context"
 	"errors"
+	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -234,5 +237,57 @@ func TestUnderExecuteWithNopRetryer(t *testing.T) {
 	}
 	if diff := cmp.Diff([]time.Duration{time.Second, 2 * time.Second}, clk.Sleeps()); diff != "" {
 		t.Errorf("sleeps (-want +got):\n%s", diff)
+	}
+}
+
+// TestConcurrentCalls shares one Retryer, breaker and quota among
+// concurrent calls, for the race detector. The server throttles the
+// first attempt of every call (the SDK numbers attempts in its
+// Amz-Sdk-Request header) and answers the second: each call pays 5
+// tokens for its retry and gets them back when the retry succeeds.
+func TestConcurrentCalls(t *testing.T) {
+	var requests atomic.Int64
+	srv := newDynamo(t)
+	srv.srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		w.Header().Set("Content-Type", "application/x-amz-json-1.0")
+		if strings.HasPrefix(r.Header.Get("Amz-Sdk-Request"), "attempt=1;") {
+			w.Header().Set("X-Amzn-ErrorType", "ThrottlingException")
+			w.WriteHeader(400)
+			w.Write([]byte(`{"__type":"com.amazonaws.dynamodb.v20120810#ThrottlingException","message":"slow down"}`))
+			return
+		}
+		w.Write([]byte(`{"TableNames":[]}`))
+	})
+	quota := budget.NewQuota()
+	br := breaker.New()
+	c := srv.client(t, redressaws.NewRetryer(
+		redress.WithBudget(quota), redress.WithBreaker(br),
+		redress.WithRetry(retry.WithBackoff(redresstest.Sequence(0))),
+	))
+	var wg sync.WaitGroup
+	errs := make(chan error, 64)
+	for range 8 {
+		wg.Go(func() {
+			for range 8 {
+				if err := listTables(c); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Errorf("ListTables: %v", err)
+	}
+	if got := requests.Load(); got != 128 {
+		t.Errorf("requests = %d, want 128 (two per call)", got)
+	}
+	if q := quota.Remaining(); q != 500 {
+		t.Errorf("quota holds %d tokens, want 500: every retry succeeded and was refunded", q)
+	}
+	if br.State() != breaker.Closed {
+		t.Errorf("breaker is %v, want closed: throttling does not trip it", br.State())
 	}
 }
