@@ -99,33 +99,35 @@ func classifyAt(err error, now func() time.Time) classifier.Classification {
 	if e.Response != nil {
 		h = e.Response.Header
 	}
-	class := classifier.HTTPStatus(e.StatusCode)
+	at := responseTime(h, now)
+	method, host := requestOf(e.Request, e.Response)
+	// HTTPResponse gives the class of the status, the Retry-After-Ms or
+	// Retry-After, and the status, method and host in Details.
+	c, _ := classifier.HTTPResponse(method, host, e.StatusCode, h, at)
 	switch {
 	case e.StatusCode == http.StatusTooManyRequests && spendLimits[e.ErrorCode()]:
-		class = classifier.Permanent
+		c.Class = classifier.Permanent
 	case e.StatusCode == overloaded || e.Type() == "overloaded_error":
-		class = classifier.ServerError
+		c.Class = classifier.ServerError
 	}
 	switch h.Get("X-Should-Retry") {
 	case "false":
-		class = classifier.Permanent
+		c.Class = classifier.Permanent
 	case "true":
-		if !class.Retryable() || class == classifier.Unknown {
-			class = classifier.Transient
+		if !c.Class.Retryable() || c.Class == classifier.Unknown {
+			c.Class = classifier.Transient
 		}
 	}
-	c := classifier.Classification{Class: class, Details: details(e)}
-	if h == nil {
-		return c
+	if _, given := classifier.RetryAfterHeader(h, at); !given && c.Class == classifier.RateLimit {
+		c.RetryAfter, _ = classifier.ParseRateLimitReset(h, at)
 	}
-	at := responseTime(h, now)
-	wait, ok := classifier.RetryAfterHeader(h, at)
-	if !ok && class == classifier.RateLimit {
-		wait, ok = classifier.ParseRateLimitReset(h, at)
+	c.RetryAfter = min(c.RetryAfter, retry.DefaultMaxRetryAfter)
+	if c.Details == nil {
+		c.Details = map[string]string{classifier.DetailHTTPStatus: strconv.Itoa(e.StatusCode)}
 	}
-	if ok {
-		c.RetryAfter = min(wait, retry.DefaultMaxRetryAfter)
-	}
+	set(c.Details, DetailErrorType, string(e.Type()))
+	set(c.Details, DetailErrorCode, string(e.ErrorCode()))
+	set(c.Details, DetailRequestID, e.RequestID)
 	return c
 }
 
@@ -138,31 +140,23 @@ func responseTime(h http.Header, now func() time.Time) time.Time {
 	return now()
 }
 
-// details returns what Classifier records of a failed response.
-func details(e *anthropic.Error) map[string]string {
-	d := map[string]string{classifier.DetailHTTPStatus: strconv.Itoa(e.StatusCode)}
-	req := e.Request
-	if req == nil && e.Response != nil {
-		req = e.Response.Request
+// requestOf returns the method and host of the request that failed.
+func requestOf(req *http.Request, resp *http.Response) (method, host string) {
+	if req == nil && resp != nil {
+		req = resp.Request
 	}
-	if req != nil {
-		method := req.Method
-		if method == "" {
-			method = http.MethodGet
-		}
-		d[classifier.DetailHTTPMethod] = method
-		if req.URL != nil && req.URL.Host != "" {
-			d[classifier.DetailHTTPHost] = req.URL.Host
-		}
+	if req == nil {
+		return "", ""
 	}
-	if t := e.Type(); t != "" {
-		d[DetailErrorType] = string(t)
+	if req.URL != nil {
+		host = req.URL.Host
 	}
-	if code := e.ErrorCode(); code != "" {
-		d[DetailErrorCode] = string(code)
+	return req.Method, host
+}
+
+// set sets d[k] to v unless v is empty.
+func set(d map[string]string, k, v string) {
+	if v != "" {
+		d[k] = v
 	}
-	if e.RequestID != "" {
-		d[DetailRequestID] = e.RequestID
-	}
-	return d
 }
