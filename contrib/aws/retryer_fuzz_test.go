@@ -6,9 +6,9 @@ import (
 	"time"
 
 	"github.com/redress-go/redress"
-	redressaws "github.com/redress-go/redress/contrib/aws"
 	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/classifier"
+	redressaws "github.com/redress-go/redress/contrib/aws"
 	"github.com/redress-go/redress/retry"
 )
 
