@@ -3,17 +3,23 @@
 // fail fast instead of waiting on it.
 //
 // A Breaker is Closed at first and lets every call through, counting the
-// failures of the classes it trips on (see WithTripOn) in a rolling window.
-// Once they reach a threshold, or a failure rate (WithFailureRate), it
-// opens and rejects every call with ErrOpen. After the recovery timeout it
-// is HalfOpen: it lets a few probe calls through, closes when they all
-// succeed and opens again when one fails. There are no goroutines or
-// timers: the move from open to half-open is decided when the breaker is
-// asked, on its clock.
+// failures of the classes it trips on (see WithTripOn). It opens when they
+// reach a threshold in a rolling window (the default), a failure rate
+// (WithFailureRate) or a run of failures in a row
+// (WithConsecutiveFailures), and then rejects every call with ErrOpen.
+// After the recovery timeout it is HalfOpen: it lets a few probe calls
+// through (WithHalfOpenProbes), closes when enough of them have succeeded
+// (WithSuccessThreshold, by default all) and opens again when one fails;
+// a probe that never reports back has its slot reclaimed
+// (WithMaxProbeWait). There are no goroutines or timers: the move from
+// open to half-open, like the reclaiming of a probe slot, is decided when
+// the breaker is asked, on its clock.
 //
 // A breaker is meant to be shared by every caller of the same dependency;
 // pass it to each policy with redress.WithBreaker, or guard any code with
-// Do, or with Allow and Record.
+// Do, or with Allow and Record. Metrics takes a snapshot of it for
+// dashboards, and OpenFor, AddFailures and OpenUntil let it take part in
+// a breaker shared by a fleet of processes.
 package breaker
 
 import (
@@ -45,10 +51,10 @@ type Breaker struct {
 	// under mu before the word, so that a reader of a word finds them
 	// at least as new.
 	word        atomic.Uint64
-	since       atomic.Int64 // when the state of word was entered, in nanoseconds since origin
-	openUntil   atomic.Int64 // when an open breaker goes half-open, in nanoseconds since origin
-	lastFailure atomic.Int64 // the last counted failure, in nanoseconds since origin; noFailure if none
-	run         atomic.Uint64
+	since       atomic.Int64  // when the state of word was entered, in nanoseconds since origin
+	openUntil   atomic.Int64  // when an open breaker goes half-open, in nanoseconds since origin
+	lastFailure atomic.Int64  // the last counted failure, in nanoseconds since origin; noFailure if none
+	run         atomic.Uint64 // the run of consecutive failures and its generation (see run.go)
 	rejected    atomic.Uint64 // calls rejected with an *OpenError since New
 
 	// mu is held (exclusively) to change word, and for the probes. A
@@ -85,7 +91,9 @@ func generation(w uint64) uint64 { return w >> stateBits }
 
 // New returns a closed breaker configured by opts. With no options it
 // opens after 5 failures of class TRANSIENT or SERVER_ERROR within 60 s,
-// stays open for 30 s, then lets 1 probe call through.
+// stays open for 30 s, then lets 1 probe call through, whose success
+// closes it; a probe that has not reported back after 5 minutes has its
+// slot reclaimed.
 //
 // New does not panic on invalid options. It returns a breaker whose Err
 // reports the error, naming each invalid option and wrapping
@@ -128,7 +136,8 @@ func (b *Breaker) now() int64 {
 //
 // Every ticket must be handed back to Record, including with the outcome
 // Cancelled when the call was not made: a half-open breaker waits for the
-// outcome of each probe it let through.
+// outcome of each probe it let through (for as long as WithMaxProbeWait
+// says).
 func (b *Breaker) Allow() (Ticket, error) {
 	if b.err != nil {
 		return Ticket{}, b.err
@@ -246,97 +255,6 @@ func (b *Breaker) Record(t Ticket, o Outcome, cl classifier.Class) Transition {
 		}
 	}
 	return Transition{}
-}
-
-// eventOf returns what outcome o with class cl adds to the window.
-func (b *Breaker) eventOf(o Outcome, cl classifier.Class) event {
-	e := event{call: b.cfg.mode == modeRate && o != Cancelled}
-	switch {
-	case o == Panicked:
-		e.failure = true
-	case o == Failure && cl.Valid():
-		e.failure = b.cfg.tripOn[cl]
-		e.class, e.ofClass = cl, b.cfg.classThreshold[cl] > 0
-	}
-	return e
-}
-
-// recordClosed counts e, n times over, seen while the breaker's word was
-// w (Closed), and opens the breaker if a threshold has been reached.
-func (b *Breaker) recordClosed(w uint64, e event, n int64) Transition {
-	now := b.now()
-	var run uint64
-	if e.failure || e.ofClass {
-		// Check that the ticket is still current and count the failure
-		// with no change of state in between (the clock read above is a
-		// place to be preempted): a stale failure must not count in the
-		// next generation's window.
-		b.mu.RLock()
-		if b.word.Load() != w {
-			b.mu.RUnlock()
-			return Transition{}
-		}
-		b.win.addN(now, e, n)
-		b.noteFailure(now)
-		if e.failure {
-			run = b.extendRun(generation(w), n)
-		}
-		b.mu.RUnlock()
-	} else {
-		// A success in the failure-rate mode only adds a call; re-checking
-		// without the lock keeps that path lock-free, at the cost of a
-		// rare stale call counted towards the next generation's minimum.
-		if b.word.Load() != w {
-			return Transition{}
-		}
-		b.win.addN(now, e, n)
-	}
-	if !b.shouldTrip(now, e, run) {
-		return Transition{}
-	}
-	b.mu.Lock()
-	if b.word.Load() != w {
-		// Another outcome changed the state first.
-		b.mu.Unlock()
-		return Transition{}
-	}
-	tr := b.openLocked(w, now, b.recoveryEnd(now), false)
-	b.mu.Unlock()
-	b.notify(tr)
-	return tr
-}
-
-// shouldTrip reports whether, after counting e at time now, the breaker's
-// counts have reached a threshold. run is the run of consecutive failures
-// after e.
-func (b *Breaker) shouldTrip(now int64, e event, run uint64) bool {
-	if !e.ofClass && b.cfg.mode == modeConsecutive {
-		// No need to sum the window.
-		return e.failure && int64(run) >= b.cfg.consecutive
-	}
-	s := b.win.sum(now, e.class)
-	if e.ofClass && s.class >= b.cfg.classThreshold[e.class] {
-		return true
-	}
-	switch b.cfg.mode {
-	case modeRate:
-		return s.calls >= b.cfg.minCalls && float64(s.failures)/float64(s.calls) >= b.cfg.rate
-	case modeConsecutive:
-		return e.failure && int64(run) >= b.cfg.consecutive
-	}
-	return e.failure && s.failures >= b.cfg.threshold
-}
-
-// recoveryEnd returns when a breaker that opens at now on its own (tripped
-// by its counts, or by a failed probe) goes half-open.
-func (b *Breaker) recoveryEnd(now int64) int64 { return addSat(now, b.cfg.recovery) }
-
-// addSat returns t+d, or forever if that overflows.
-func addSat(t int64, d time.Duration) int64 {
-	if int64(d) > forever-t {
-		return forever
-	}
-	return t + int64(d)
 }
 
 // openLocked moves the breaker from word w to Open at time now, until

@@ -14,8 +14,9 @@ type State int32
 const (
 	// Closed lets every call through and counts failures.
 	Closed State = iota
-	// HalfOpen lets a fixed number of probe calls through to find out
-	// whether the dependency has recovered, and rejects the rest.
+	// HalfOpen lets a limited number of probe calls through at once to
+	// find out whether the dependency has recovered, and rejects the
+	// rest.
 	HalfOpen
 	// Open rejects every call until the recovery timeout has passed.
 	Open
@@ -116,10 +117,13 @@ var ErrInvalidConfig = errors.New("breaker: invalid configuration")
 type OpenError struct {
 	// State is Open, or HalfOpen when every probe slot was taken.
 	State State
-	// RetryIn is how long until the recovery timeout ends and the breaker
-	// lets a probe through. It is 0 when no such time is known: when the
-	// breaker is half-open with every probe slot taken (the probes decide)
-	// or forced open (an operator decides).
+	// RetryIn is how long until the breaker's open time ends (its
+	// recovery timeout, or the time given to OpenFor) and it lets a probe
+	// through: the hint a server sends as a Retry-After or a gRPC
+	// pushback (Breaker.OpenUntil gives the same instant as a time). It is
+	// 0 when no such time is known: when the breaker is half-open with
+	// every probe slot taken (the probes decide) or forced open (an
+	// operator decides).
 	RetryIn time.Duration
 	// Forced reports whether the breaker was forced open with ForceOpen.
 	Forced bool

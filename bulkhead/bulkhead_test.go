@@ -3,6 +3,7 @@ package bulkhead_test
 import (
 	"context"
 	"errors"
+	"math"
 	"strings"
 	"testing"
 	"testing/synctest"
@@ -16,6 +17,10 @@ import (
 
 var start = time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
 
+// tooMany is one slot more than a bulkhead may have (a variable, so that
+// the tests compile where int has 32 bits, and New sees it wrapped).
+var tooMany int64 = math.MaxInt32 + 1
+
 func TestNewReportsInvalidInput(t *testing.T) {
 	tests := []struct {
 		name string
@@ -26,7 +31,7 @@ func TestNewReportsInvalidInput(t *testing.T) {
 		{"valid with options", bulkhead.New(3, bulkhead.WithMaxWait(time.Second), bulkhead.WithClock(redresstest.NewClock(start))), nil},
 		{"zero slots", bulkhead.New(0), []string{"New(0)", "from 1 to"}},
 		{"negative slots", bulkhead.New(-4), []string{"New(-4)"}},
-		{"too many slots", bulkhead.New(1 << 31), []string{"New(2147483648)"}},
+		{"too many slots", bulkhead.New(int(tooMany)), []string{"from 1 to 2147483647"}},
 		{"negative wait", bulkhead.New(1, bulkhead.WithMaxWait(-time.Second)), []string{"WithMaxWait(-1s)", "negative"}},
 		{"nil clock", bulkhead.New(1, bulkhead.WithClock(nil)), []string{"WithClock(nil)"}},
 		{"nil option", bulkhead.New(1, nil), []string{"Option(nil)"}},

@@ -29,6 +29,8 @@ var errorStringType = reflect.TypeOf(errors.New(""))
 // an error of another type that merely says the same is not taken for
 // one. Importing net/http to compare with ErrSchemeMismatch by identity
 // would add it to every program that uses this package.
+//
+// Every prefix starts with 'n', 'h' or 'u'; refusedRequest relies on it.
 var refusedPrefixes = [...]string{
 	"net/http: invalid header field ",
 	"net/http: invalid trailer field ",
@@ -54,6 +56,9 @@ func refusedRequest(err error) bool {
 		return false
 	}
 	msg := err.Error()
+	if msg == "" || msg[0] != 'n' && msg[0] != 'h' && msg[0] != 'u' {
+		return false // no prefix starts so: most errors end here
+	}
 	for _, p := range refusedPrefixes {
 		if strings.HasPrefix(msg, p) {
 			return true

@@ -128,3 +128,14 @@ func TestDefaultRealRefusals(t *testing.T) {
 
 // discardLog keeps a test server's TLS handshake errors out of the output.
 func discardLog() *log.Logger { return log.New(io.Discard, "", 0) }
+
+func TestRefusedPrefixesStartAsChecked(t *testing.T) {
+	for _, p := range refusedPrefixes {
+		if p == "" || !strings.ContainsRune("nhu", rune(p[0])) {
+			t.Errorf("prefix %q does not start with n, h or u, which refusedRequest checks first", p)
+		}
+		if !refusedRequest(errors.New(p + "x")) {
+			t.Errorf("refusedRequest(%q) = false", p+"x")
+		}
+	}
+}

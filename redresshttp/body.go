@@ -2,61 +2,97 @@ package redresshttp
 
 import (
 	"context"
+	"errors"
 	"io"
+	"net/http"
+	"time"
+
+	"github.com/redress-go/redress/internal/clock"
 )
 
-// maxDrain is the most of a discarded response's body read before it is
-// closed. A body drained to its end lets http.Transport reuse the
-// connection; a longer one is not worth the wait, and closing it costs
-// only a new connection.
-const maxDrain = 64 << 10
+// A discarded response is drained in the background, on a budget of its
+// own, and then closed: at most maxDrain bytes, for at most drainTimeout.
+// A body drained to its end lets http.Transport reuse the connection; a
+// longer or slower one is not worth more, and closing it costs only a new
+// connection. The drain runs on the real clock and under no attempt's
+// context, so that a slow body costs the next attempt nothing, and it ends
+// by itself when either limit is reached.
+const (
+	maxDrain     = 64 << 10
+	drainTimeout = time.Second
+)
 
-// body is the body of a response the Transport received. The request's
-// context outlives the attempt that sent it, so that the body can be read
-// after the attempt returned; Close ends it.
-type body struct {
-	rc      io.ReadCloser
-	abort   context.CancelCauseFunc // ends the request's context
-	release func()                  // ends it, and stops watching the caller's
+// errDrainTimeout ends the request of a discarded response whose body did
+// not end within drainTimeout.
+var errDrainTimeout = errors.New("redresshttp: discarded response body not drained in time")
+
+// roundTrip sends the request in x under the attempt's context ctx until
+// its response headers come, and under the caller's after that.
+func (c *call) roundTrip(ctx context.Context, x *exchange) (*http.Response, error) {
+	reqBody, err := c.nextBody()
+	if err != nil {
+		return nil, err
+	}
+	x.actx = ctx
+	x.follow(ctx)
+	r := c.req.WithContext(x)
+	r.Header = c.header
+	r.Body = reqBody
+	resp, err := c.base.RoundTrip(r)
+	switch {
+	case err != nil:
+		closeBody(resp) // a RoundTripper's response with an error is ignored
+		x.release()
+		return nil, err
+	case resp == nil:
+		x.release()
+		return nil, errNoResponse
+	case !x.headersCame():
+		// The attempt ended as the headers came: the body is cut off.
+		closeBody(resp)
+		x.release()
+		return nil, context.Cause(ctx)
+	}
+	x.resp = resp
+	if resp.Body == nil || resp.Body == http.NoBody {
+		resp.Body = http.NoBody // nothing left to read under the exchange
+		x.release()
+	} else {
+		x.rc = resp.Body
+		if w, ok := resp.Body.(io.Writer); ok {
+			resp.Body = &rwBody{x, w}
+		} else {
+			resp.Body = x
+		}
+	}
+	resp.Request = c.req
+	c.keep(x)
+	return resp, nil
 }
 
 // rwBody is the body of a response to a protocol upgrade (101 Switching
 // Protocols), which http.Transport makes writable.
 type rwBody struct {
-	*body
+	*exchange
 	w io.Writer
 }
 
 func (b *rwBody) Write(p []byte) (int, error) { return b.w.Write(p) }
 
-// newBody wraps rc, and keeps it writable if it was.
-func newBody(rc io.ReadCloser, abort context.CancelCauseFunc, release func()) (io.ReadCloser, *body) {
-	b := &body{rc: rc, abort: abort, release: release}
-	if w, ok := rc.(io.Writer); ok {
-		return &rwBody{body: b, w: w}, b
-	}
-	return b, b
-}
+var _ io.ReadWriteCloser = (*rwBody)(nil)
 
-func (b *body) Read(p []byte) (int, error) { return b.rc.Read(p) }
-
-// Close closes the body and then ends its request's context.
-func (b *body) Close() error {
-	err := b.rc.Close()
-	b.release()
-	return err
-}
-
-// drain reads what is left of a discarded response's body, up to maxDrain,
-// and closes it. ctx, the attempt's that discards it, bounds the wait.
-func drain(ctx context.Context, r received) {
-	if r.body == nil {
+// drain reads what is left of a discarded response's body in the
+// background, within maxDrain and drainTimeout, and closes it.
+func (t *Transport) drain(x *exchange) {
+	if x.rc == nil {
 		return // http.NoBody
 	}
-	stop := context.AfterFunc(ctx, func() { r.body.abort(context.Cause(ctx)) })
-	defer stop()
-	_, _ = io.CopyN(io.Discard, r.resp.Body, maxDrain)
-	_ = r.resp.Body.Close()
+	t.drains.Add(1)
+	go func() {
+		defer t.drains.Done()
+		timer := clock.Real.AfterFunc(drainTimeout, func() { x.end(context.Canceled, errDrainTimeout) })
+		_, _ = io.CopyN(io.Discard, x.rc, maxDrain)
+		timer.Stop()
+		_ = x.Close()
+	}()
 }
-
-var _ io.ReadWriteCloser = (*rwBody)(nil)

@@ -9,154 +9,170 @@ import (
 	"sync"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 )
 
-// errNoResponse is the error of a RoundTripper that returned neither a
-// response nor an error, and of a fallback that returned no response.
-var errNoResponse = errors.New("redresshttp: no response and no error")
-
 // errNotSent is what a hedge of a request that is sent once returns when
-// the one send's response was not a failure: it is never the call's
-// outcome, as the send wins the attempt.
+// the one send did not fail: it is never the call's outcome, as the send
+// wins the attempt.
 var errNotSent = errors.New("redresshttp: request sent once, not hedged")
+
+// errLostCall is the failure of an attempt whose context does not come
+// from the request's: a middleware of the policy replaced it with one that
+// is not derived from the context it was given.
+var errLostCall = classifier.MarkPermanent(errors.New("redresshttp: the policy's middleware gave the attempt a context not derived from the request's"))
+
+// errBodyReplay is the failure of a GetBody that could not give the
+// request's body again.
+var errBodyReplay = errors.New("redresshttp: replaying the request body")
 
 // call is one RoundTrip: the request, and the responses its attempts
 // received that are not yet returned or discarded. Its methods run on
 // the invocations of the operation, which hedging makes concurrent.
+//
+// A call is also the context the policy runs under: it is the caller's
+// context with the call as one more value, so that the operation (send)
+// and the observer (observe), built once per Transport, find the call
+// of the request they serve without any per-request option.
 type call struct {
-	req  *http.Request
-	base http.RoundTripper
-	once bool // the request may be sent only once
+	context.Context // the request's
 
-	mu       sync.Mutex
-	attempt  int        // the number of the attempt running, from observe
-	sends    int        // invocations that sent the request
-	bodyUsed bool       // req.Body itself went out with a send
-	open     []received // responses not yet returned nor discarded
+	t      *Transport
+	req    *http.Request
+	base   http.RoundTripper
+	header http.Header // the header every attempt sends: req's, or a copy with an Idempotency-Key
+	once   string      // why the request may be sent only once; "" when it may be sent again
 
-	// With once: sent is closed when the one send has returned what
-	// sentResp and sentErr hold.
-	sent     chan struct{}
-	sentResp *http.Response
-	sentErr  error
+	mu        sync.Mutex
+	attempt   int              // the number of the attempt running, from observe
+	sends     int              // invocations that sent the request
+	bodyUsed  bool             // req.Body itself went out with a send
+	open      []*exchange      // responses not yet returned nor discarded
+	class     classifier.Class // with once: the class the last failure would have had
+	hasClass  bool
+	sent      chan struct{} // with once: closed when the one send has returned sentResp and sentErr
+	sentResp  *http.Response
+	sentErr   error
+	first     exchange     // the first send, kept here to save an allocation
+	openFirst [1]*exchange // open's first backing array, likewise
 }
 
-// received is a response, its body as the Transport wrapped it (nil for
-// http.NoBody), and the attempt that received it.
-type received struct {
-	resp    *http.Response
-	body    *body
-	attempt int
+type callKey struct{}
+
+// Value returns the call for callKey{}, and the request context's values
+// otherwise.
+func (c *call) Value(key any) any {
+	if _, ok := key.(callKey); ok {
+		return c
+	}
+	return c.Context.Value(key)
 }
 
-func newCall(req *http.Request, base http.RoundTripper, once bool) *call {
-	c := &call{req: req, base: base, once: once, attempt: 1}
-	if once {
+func newCall(t *Transport, req *http.Request) *call {
+	c := &call{Context: req.Context(), t: t, req: req, base: t.base(), header: req.Header, attempt: 1}
+	c.open = c.openFirst[:0]
+	keyed := false
+	if t.AddIdempotencyKey && !idempotent(req) {
+		c.header = withIdempotencyKey(req.Header)
+		keyed = true
+	}
+	c.once = t.sendOnceReason(req, keyed)
+	if c.once != "" {
 		c.sent = make(chan struct{})
 	}
 	return c
 }
 
-// observe counts the call's retries, so that every invocation of the
-// operation knows the attempt it belongs to and can discard what earlier
-// attempts received. An observer, unlike attempt middleware, is no stage
-// that a policy's WithOrder must place.
-func (c *call) observe(_ context.Context, e redress.Event) {
-	if e.Name == redress.EventRetry {
-		c.mu.Lock()
-		c.attempt = e.Attempt + 1
-		c.mu.Unlock()
+// send is the operation of every call: one invocation of an attempt of
+// the call that ctx carries.
+func send(ctx context.Context) (*http.Response, error) {
+	c, ok := ctx.Value(callKey{}).(*call)
+	if !ok {
+		return nil, errLostCall
 	}
-}
-
-// send is the operation: one invocation of an attempt.
-func (c *call) send(ctx context.Context) (*http.Response, error) {
-	attempt, first, stale := c.begin()
-	for _, r := range stale {
-		drain(ctx, r)
-	}
-	if !first {
+	x, sends := c.begin()
+	if !sends {
 		return c.waitForSend(ctx)
 	}
-	resp, err := c.roundTrip(ctx, attempt)
-	if c.once {
+	resp, err := c.roundTrip(ctx, x)
+	if err == nil {
+		err = c.statusError(resp)
+	} else if !errors.Is(err, errBodyReplay) {
+		err = &requestError{method: c.method(), host: c.req.URL.Host, err: err}
+	}
+	if err != nil && c.once != "" {
+		err = &sentOnceError{err: err, c: c}
+	}
+	if c.sent != nil {
 		c.sentResp, c.sentErr = resp, err
 		close(c.sent)
 	}
 	return resp, err
 }
 
-// begin starts an invocation of the running attempt. It hands back the
-// responses of earlier attempts, which no one will return now, and
-// whether this invocation may send the request.
-func (c *call) begin() (attempt int, send bool, stale []received) {
+// begin starts an invocation of the running attempt. It reports whether
+// the invocation may send the request, with the exchange to send it in,
+// and drains in the background the responses of earlier attempts, which
+// no one will return now.
+func (c *call) begin() (*exchange, bool) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	keep := c.open[:0]
-	for _, r := range c.open {
-		if r.attempt < c.attempt {
-			stale = append(stale, r)
-		} else {
-			keep = append(keep, r)
+	var stale []*exchange
+	if len(c.open) > 0 {
+		keep := c.open[:0]
+		for _, x := range c.open {
+			if x.attempt < c.attempt {
+				stale = append(stale, x)
+			} else {
+				keep = append(keep, x)
+			}
 		}
+		clear(c.open[len(keep):])
+		c.open = keep
 	}
-	clear(c.open[len(keep):])
-	c.open = keep
-	if c.once && c.sends > 0 {
-		return c.attempt, false, stale
+	x, sends := c.startSend()
+	c.mu.Unlock()
+	for _, s := range stale {
+		c.t.drain(s)
 	}
-	c.sends++
-	return c.attempt, true, stale
+	return x, sends
 }
 
-// roundTrip sends a clone of the request under the attempt's context
-// until its response headers come, and under the caller's after that.
-func (c *call) roundTrip(ctx context.Context, attempt int) (*http.Response, error) {
-	reqBody, err := c.nextBody()
-	if err != nil {
-		return nil, err
+// startSend counts a send, if the request may be sent; c.mu is held.
+func (c *call) startSend() (*exchange, bool) {
+	if c.once != "" && c.sends > 0 {
+		return nil, false
 	}
-	// The request's context carries ctx's values and its cancellation,
-	// but only until the headers come: redress ends ctx when the attempt
-	// returns, and the body of a response it returns is still to be read.
-	rctx, cancel := context.WithCancelCause(context.WithoutCancel(ctx))
-	stopAttempt := context.AfterFunc(ctx, func() { cancel(context.Cause(ctx)) })
-	r := c.req.Clone(rctx)
-	r.Body = reqBody
-	resp, err := c.base.RoundTrip(r)
-	switch {
-	case err != nil:
-		closeBody(resp) // a RoundTripper's response with an error is ignored
-		stopAttempt()
-		cancel(nil)
-		return nil, err
-	case resp == nil:
-		stopAttempt()
-		cancel(nil)
-		return nil, errNoResponse
-	case !stopAttempt():
-		// The attempt ended as the headers came: the body is cut off.
-		closeBody(resp)
-		return nil, context.Cause(ctx)
+	c.sends++
+	x := &c.first
+	if c.sends > 1 {
+		x = new(exchange)
 	}
-	var b *body
-	if resp.Body == nil || resp.Body == http.NoBody {
-		resp.Body = http.NoBody // nothing left to read under rctx
-		cancel(nil)
-	} else {
-		callerCtx := c.req.Context()
-		stopCaller := context.AfterFunc(callerCtx, func() { cancel(context.Cause(callerCtx)) })
-		resp.Body, b = newBody(resp.Body, cancel, func() {
-			stopCaller()
-			cancel(nil)
-		})
+	x.c, x.attempt = c, c.attempt
+	return x, true
+}
+
+// observe is the Transport's observer: it tells the call of each retry,
+// so that every invocation of the operation knows the attempt it belongs
+// to and can discard what earlier attempts received.
+// An observer, unlike attempt middleware, is no stage that a policy's
+// WithOrder must place.
+func observe(ctx context.Context, e redress.Event) {
+	if e.Name != redress.EventRetry {
+		return
 	}
-	resp.Request = c.req
+	if c, ok := ctx.Value(callKey{}).(*call); ok {
+		c.mu.Lock()
+		c.attempt = e.Attempt + 1
+		c.mu.Unlock()
+	}
+}
+
+// keep records a response received.
+func (c *call) keep(x *exchange) {
 	c.mu.Lock()
-	c.open = append(c.open, received{resp: resp, body: b, attempt: attempt})
+	c.open = append(c.open, x)
 	c.mu.Unlock()
-	return resp, nil
 }
 
 // nextBody returns the body of the next send: req.Body itself the first time,
@@ -174,10 +190,42 @@ func (c *call) nextBody() (io.ReadCloser, error) {
 	}
 	b, err := c.req.GetBody()
 	if err != nil {
-		return nil, classifier.MarkPermanent(fmt.Errorf("redresshttp: replaying the request body: %w", err))
+		return nil, classifier.MarkPermanent(fmt.Errorf("%w: %w", errBodyReplay, err))
 	}
 	return b, nil
 }
+
+// statusError returns the *StatusError of a response whose status is a
+// failure, or nil.
+func (c *call) statusError(resp *http.Response) error {
+	if classifier.HTTPStatus(resp.StatusCode) == classifier.Unknown {
+		return nil
+	}
+	wait, _ := classifier.RetryAfterHeader(resp.Header, receivedAt())
+	return &StatusError{Code: resp.StatusCode, Status: resp.Status, Wait: wait, Method: c.method(), Host: c.req.URL.Host}
+}
+
+// method returns the request's method; "" is GET, as for net/http.
+func (c *call) method() string {
+	if c.req.Method == "" {
+		return http.MethodGet
+	}
+	return c.req.Method
+}
+
+// requestError is the failure of a send that got no response: Base's
+// error, with the request's method and host (never its path, query or
+// headers), so that logs say what failed.
+type requestError struct {
+	method, host string
+	err          error
+}
+
+func (e *requestError) Error() string {
+	return "redresshttp: " + e.method + " " + e.host + ": " + e.err.Error()
+}
+
+func (e *requestError) Unwrap() error { return e.err }
 
 // waitForSend is a hedge of a request that is sent once: it sends nothing,
 // waits for the one send, and fails as the send did, so that the attempt
@@ -191,10 +239,15 @@ func (c *call) waitForSend(ctx context.Context) (*http.Response, error) {
 	if c.sentErr != nil {
 		return nil, c.sentErr
 	}
-	if err := CheckResponse(c.sentResp, receivedAt()); err != nil {
-		return nil, err
-	}
 	return nil, errNotSent
+}
+
+// setClass records the class the last failure of a request sent once
+// would have had.
+func (c *call) setClass(cl classifier.Class) {
+	c.mu.Lock()
+	c.class, c.hasClass = cl, true
+	c.mu.Unlock()
 }
 
 // finish turns what Execute returned into what RoundTrip returns, and
@@ -210,19 +263,19 @@ func (c *call) finish(resp *http.Response, err error) (*http.Response, error) {
 	// The call ended on a response when its last failure was one, even if
 	// a stage then refused the next attempt (its StopError wraps the last
 	// failure): the caller gets it, as any RoundTripper's caller would.
-	endedOnResponse := errors.Is(err, redress.ErrResultRejected)
-	if resp == nil && c.once && c.sentResp != nil && errors.As(err, new(*StatusError)) {
+	endedOnResponse := err != nil && errors.As(err, new(*StatusError))
+	if resp == nil && c.once != "" && c.sentResp != nil && endedOnResponse {
 		// A hedge's failure (see waitForSend) stood in for the one
 		// send's response.
-		resp, endedOnResponse = c.sentResp, true
+		resp = c.sentResp
 	}
 	ours := false
-	for _, r := range open {
-		if r.resp == resp {
+	for _, x := range open {
+		if x.resp == resp {
 			ours = true
 			continue
 		}
-		r.resp.Body.Close()
+		x.resp.Body.Close()
 	}
 	switch {
 	case err == nil && resp == nil:
@@ -241,4 +294,36 @@ func closeBody(resp *http.Response) {
 	if resp != nil && resp.Body != nil {
 		resp.Body.Close()
 	}
+}
+
+// sentOnceError is the failure of a request that may be sent only once.
+// The Transport classifies it PERMANENT, so that the call stops and says
+// why.
+type sentOnceError struct {
+	err error
+	c   *call
+}
+
+func (e *sentOnceError) Error() string {
+	return "redresshttp: not sent again, as " + e.c.once + ": " + e.err.Error()
+}
+
+func (e *sentOnceError) Unwrap() error { return e.err }
+
+// onceBreaker is the policy's breaker for a request sent once: it tells
+// the breaker the class a failure would have had, not the PERMANENT the
+// Transport gave it so that the call stops.
+type onceBreaker struct{ c *call }
+
+func (b onceBreaker) Allow() (breaker.Ticket, error) { return b.c.t.shared.breaker.Allow() }
+
+func (b onceBreaker) Record(t breaker.Ticket, o breaker.Outcome, cl classifier.Class) breaker.Transition {
+	if o == breaker.Failure && cl == classifier.Permanent {
+		b.c.mu.Lock()
+		if b.c.hasClass {
+			cl = b.c.class
+		}
+		b.c.mu.Unlock()
+	}
+	return b.c.t.shared.breaker.Record(t, o, cl)
 }

@@ -140,22 +140,26 @@ func TestTransportHonoursRetryAfter(t *testing.T) {
 			wantSleep: [2]time.Duration{10 * time.Second, 10*time.Second + backoff.RetryAfterJitter},
 		},
 		{
-			name:      "503's Retry-After is ignored by the default SERVER_ERROR backoff",
+			name:      "503 with Retry-After: waits as the server asked",
 			give:      reply(503, "Retry-After", "2"),
-			wantSleep: [2]time.Duration{time.Second, time.Second},
-		},
-		{
-			name: "503's Retry-After honoured when SERVER_ERROR uses RetryAfterOr",
-			give: reply(503, "Retry-After", "2"),
-			giveOpts: []redress.Option{redress.WithRetry(retry.WithBackoffFor(classifier.ServerError,
-				backoff.RetryAfterOr(redresstest.Sequence(time.Second))))},
 			wantSleep: [2]time.Duration{2 * time.Second, 2*time.Second + backoff.RetryAfterJitter},
 		},
 		{
-			name: "500's Retry-After is not read",
-			give: reply(500, "Retry-After", "2"),
+			name:      "503 with a hostile Retry-After capped at 5 minutes",
+			give:      reply(503, "Retry-After", "99999999999"),
+			giveOpts:  []redress.Option{redress.WithDeadline(time.Hour)},
+			wantSleep: [2]time.Duration{5 * time.Minute, 5*time.Minute + backoff.RetryAfterJitter},
+		},
+		{
+			name:      "429 with Retry-After-Ms before Retry-After",
+			give:      reply(429, "Retry-After-Ms", "1500", "Retry-After", "7"),
+			wantSleep: [2]time.Duration{1500 * time.Millisecond, 1500*time.Millisecond + backoff.RetryAfterJitter},
+		},
+		{
+			name: "503's Retry-After ignored when SERVER_ERROR is given a plain backoff",
+			give: reply(503, "Retry-After", "2"),
 			giveOpts: []redress.Option{redress.WithRetry(retry.WithBackoffFor(classifier.ServerError,
-				backoff.RetryAfterOr(redresstest.Sequence(time.Second))))},
+				redresstest.Sequence(time.Second)))},
 			wantSleep: [2]time.Duration{time.Second, time.Second},
 		},
 	}

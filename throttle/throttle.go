@@ -12,12 +12,12 @@
 //		return throttle.ErrThrottled // not sent
 //	}
 //	err := send(ctx)
-//	th.Record(err == nil || backendAnswered(err))
+//	th.Record(err == nil || throttle.Accepted(classify(err)))
 //
 // Share one Throttle among every caller of the same backend. With the
 // redress package, redress.WithThrottle puts one in front of each attempt
-// (or each call) of a policy, and Accepted decides from a failure's class
-// whether the backend answered.
+// (or each call) of a policy. Accepted decides from a failure's class
+// whether the backend answered it.
 package throttle
 
 import (

@@ -19,8 +19,8 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/redress-go/redress"
-	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/classifier"
+	redresspgx "github.com/redress-go/redress/contrib/pgx"
 )
 
 // commitCutter is a TCP proxy in front of the test server that forwards
@@ -65,25 +65,39 @@ func (p *commitCutter) relay(client net.Conn) {
 		return
 	}
 	defer server.Close()
+	var cut atomic.Bool // set before COMMIT is forwarded: its answer never reaches the client
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	wg.Go(func() {
-		io.Copy(client, server)
-		client.Close()
+		defer client.Close()
+		buf := make([]byte, 32<<10)
+		for {
+			n, err := server.Read(buf)
+			if cut.Load() {
+				return
+			}
+			if n > 0 {
+				if _, err := client.Write(buf[:n]); err != nil {
+					return
+				}
+			}
+			if err != nil {
+				return
+			}
+		}
 	})
-	if p.forward(server, bufio.NewReader(client)) {
-		p.cuts.Add(1)
-	}
+	p.forward(server, bufio.NewReader(client), &cut)
 	server.Close()
 	client.Close()
 }
 
 // forward copies the client's messages to the server until the client
-// closes, or until it has forwarded a COMMIT, when it reports true. The
+// closes, or until it has forwarded a COMMIT, when it reports true (and
+// has counted the cut and set cut first). The
 // protocol: a start-up message (length, then body), then messages of a
 // type byte, a length and a body ("Frontend/Backend Protocol", Message
 // Formats, in the PostgreSQL documentation).
-func (p *commitCutter) forward(server net.Conn, client *bufio.Reader) (cut bool) {
+func (p *commitCutter) forward(server net.Conn, client *bufio.Reader, cut *atomic.Bool) bool {
 	var head [4]byte
 	if _, err := io.ReadFull(client, head[:]); err != nil {
 		return false
@@ -106,10 +120,15 @@ func (p *commitCutter) forward(server net.Conn, client *bufio.Reader) (cut bool)
 		if _, err := io.ReadFull(client, msg[5:]); err != nil {
 			return false
 		}
+		commit := h[0] == 'Q' && strings.EqualFold(string(bytes.TrimRight(msg[5:], "\x00 ;")), "commit")
+		if commit {
+			p.cuts.Add(1)
+			cut.Store(true)
+		}
 		if _, err := server.Write(msg); err != nil {
 			return false
 		}
-		if h[0] == 'Q' && strings.EqualFold(string(bytes.TrimRight(msg[5:], "\x00 ;")), "commit") {
+		if commit {
 			return true
 		}
 	}

@@ -14,7 +14,7 @@
 // whole transaction again under a redress policy. A COMMIT whose outcome
 // is unknown is never run again: the error matches ErrCommitUnknown.
 //
-// database/sql users retry a transaction with redress.Do and this
-// package's Classifier; the package's example for database/sql shows the
-// pattern.
+// database/sql users retry a transaction with redress.Do, this package's
+// Classifier and CommitError; the package's database/sql example shows
+// the pattern.
 package redresspgx

@@ -3,6 +3,7 @@ package redresspgx
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"sync/atomic"
@@ -41,7 +42,7 @@ func (e *commitUnknownError) Error() string {
 		"the transaction may or may not have committed, and is not run again): " + e.err.Error()
 }
 
-func (e *commitUnknownError) Unwrap() error          { return classifier.MarkPermanent(e.err) }
+func (e *commitUnknownError) Unwrap() error        { return classifier.MarkPermanent(e.err) }
 func (e *commitUnknownError) Is(target error) bool { return target == ErrCommitUnknown }
 
 // errHedged is what a hedged invocation of a transaction returns instead
@@ -168,20 +169,31 @@ func (r *txRun) attempt(ctx, actx context.Context) error {
 		return fmt.Errorf("redresspgx: the attempt ended before COMMIT; transaction rolled back: %w", context.Cause(actx))
 	}
 	if err := tx.Commit(actx); err != nil {
-		return commitFailure(err)
+		return CommitError(err)
 	}
 	return nil
 }
 
-// commitFailure returns the error of a failed COMMIT: as it is when the
-// transaction is known not to have committed, else a commitUnknownError.
-func commitFailure(err error) error {
+// CommitError returns the error to return from an attempt whose COMMIT
+// failed with err, for code that commits a transaction itself (through
+// database/sql with pgx's stdlib driver, say) and retries it with redress.
+// When the transaction is known not to have committed, it returns err
+// unchanged, for the policy to classify: PostgreSQL answered COMMIT with
+// an error (a *pgconn.PgError, such as a serialization failure found at
+// COMMIT), the transaction had already failed (pgx.ErrTxCommitRollback),
+// COMMIT never left the client (pgconn.SafeToRetry, driver.ErrBadConn),
+// or the transaction was already over (pgx.ErrTxClosed, sql.ErrTxDone).
+// Otherwise COMMIT may have been carried out, and it returns an error
+// that matches ErrCommitUnknown, wraps err, and is marked PERMANENT, so
+// that no retry runs the transaction again. CommitError(nil) is nil.
+func CommitError(err error) error {
 	var pgErr *pgconn.PgError
 	switch {
+	case err == nil:
 	case errors.As(err, &pgErr): // PostgreSQL answered COMMIT with an error: rolled back
 	case errors.Is(err, pgx.ErrTxCommitRollback): // the transaction had failed: rolled back
-	case errors.Is(err, pgx.ErrTxClosed): // fn committed or rolled back itself: Classifier says PERMANENT
-	case pgconn.SafeToRetry(err): // COMMIT never left the client
+	case errors.Is(err, pgx.ErrTxClosed), errors.Is(err, sql.ErrTxDone): // already over: Classifier says PERMANENT
+	case pgconn.SafeToRetry(err), errors.Is(err, driver.ErrBadConn): // COMMIT never left the client
 	default:
 		return &commitUnknownError{err}
 	}

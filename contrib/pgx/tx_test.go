@@ -14,8 +14,8 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/redress-go/redress"
-	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/classifier"
+	redresspgx "github.com/redress-go/redress/contrib/pgx"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
 )
@@ -374,5 +374,42 @@ func TestPanicRollsBack(t *testing.T) {
 	}
 	if got := pool.Stat().AcquiredConns(); got != 0 {
 		t.Errorf("connections still acquired: %d", got)
+	}
+}
+
+// An attempt whose time ran out is rolled back even when fn ignores the
+// failure of its cancelled query and returns nil: no COMMIT after the
+// attempt ended.
+func TestAttemptEndedBeforeCommitRollsBack(t *testing.T) {
+	pool := newPool(t)
+	table := newTable(t, pool, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Second)
+	defer cancel()
+
+	rec := &redresstest.Recorder{}
+	var attempts atomic.Int32
+	err := redresspgx.BeginTxFunc(ctx, pool, pgx.TxOptions{}, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, "insert into "+table+" values ($1, 1)", attempts.Load()); err != nil {
+			return err
+		}
+		if attempts.Load() == 1 {
+			_, _ = tx.Exec(ctx, "select pg_sleep(60)") // cancelled at the attempt's timeout; ignored
+		}
+		return nil
+	}, fast, redress.WithAttemptTimeout(500*time.Millisecond), counted(&attempts), redress.WithObserver(rec))
+	if err != nil {
+		t.Fatalf("BeginTxFunc: %v", err)
+	}
+	if diff := cmp.Diff(map[int]int{2: 1}, rows(t, pool, table)); diff != "" {
+		t.Errorf("rows: want only the second attempt's (-want +got):\n%s", diff)
+	}
+	var retried []error
+	for _, e := range rec.Events() {
+		if e.Name == redress.EventRetry {
+			retried = append(retried, e.Err)
+		}
+	}
+	if len(retried) != 1 || !errors.Is(retried[0], classifier.ErrAttemptTimeout) {
+		t.Errorf("retried after %v, want one attempt timeout", retried)
 	}
 }

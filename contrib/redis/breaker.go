@@ -44,7 +44,9 @@ import (
 // counted meanwhile and an open circuit are shared at the next sync.
 //
 // Failures of a call that panicked (breaker.Panicked) count locally but are
-// not shared. The local breaker runs on the real clock: do not give
+// not shared, and neither are successes: with breaker.WithFailureRate each
+// process weighs the fleet's failures against its own calls, so prefer a
+// failure count (breaker.WithFailureThreshold) for a fleet. The local breaker runs on the real clock: do not give
 // NewBreaker breaker.WithClock.
 type Breaker struct {
 	rdb   redis.UniversalClient
@@ -54,8 +56,8 @@ type Breaker struct {
 	err   error
 
 	pending  [classifier.NumClasses]atomic.Int64 // failures recorded here, not shared yet
-	opened   atomic.Bool                        // this process opened the circuit; not shared yet
-	applying atomic.Bool                        // the sync goroutine is opening the local breaker
+	opened   atomic.Bool                         // this process opened the circuit; not shared yet
+	applying atomic.Bool                         // the sync goroutine is opening the local breaker
 	kick     chan struct{}
 
 	// Owned by the sync goroutine.
@@ -73,7 +75,9 @@ var _ redress.CircuitBreaker = (*Breaker)(nil)
 // key on the same Redis. opts are the options of breaker.New, which
 // configure each process's breaker (thresholds, window, recovery timeout,
 // probes, listeners), and the Options WithSyncInterval and WithTimeout.
-// Give every process the same options.
+// Give every process the same options. Listeners given with
+// breaker.WithOnStateChange hear every change of this process's breaker,
+// those the fleet caused included.
 //
 // NewBreaker starts the goroutine that syncs with Redis; Close stops it.
 // It makes no round trip itself and does not panic on invalid arguments:

@@ -25,8 +25,9 @@ import (
 // server time of each of the last maxRetries grants in a sorted set, and
 // grants a retry when fewer than maxRetries of them are younger than the
 // window. Time is Redis's (the TIME command), so the clocks of the
-// processes do not matter. Memory in Redis is at most maxRetries entries
-// per key, and the key expires when unused for a window.
+// processes do not matter. Memory in Redis is one sorted-set entry per
+// retry granted within a window, at most maxRetries, and the key expires
+// when no retry was granted for a window.
 //
 // When Redis does not answer within the timeout (WithTimeout), or before
 // the caller's context ends, AllowRetry returns an error, so the pipeline
@@ -64,7 +65,7 @@ func NewBudget(rdb redis.UniversalClient, key string, maxRetries int, window tim
 		}
 		o.applyFleet(&b.cfg)
 	}
-	if b.cfg.interval != DefaultSyncInterval {
+	if b.cfg.intervalSet {
 		b.cfg.invalid("WithSyncInterval: only NewBreaker accepts it")
 	}
 	if rdb == nil {
@@ -115,6 +116,9 @@ func (b *Budget) AllowRetry(ctx context.Context) (bool, error) {
 	if b.err != nil {
 		return false, b.err
 	}
+	if err := ctx.Err(); err != nil {
+		return false, fmt.Errorf("%w: %w", ErrUnavailable, context.Cause(ctx))
+	}
 	ctx, cancel := context.WithTimeoutCause(ctx, b.cfg.timeout, errTimeout)
 	defer cancel()
 	args := []any{b.max, b.window.Microseconds()}
@@ -153,10 +157,12 @@ type budgetReply struct {
 }
 
 // budgetScript grants one retry if fewer than ARGV[1] grants are younger
-// than ARGV[2] µs, and records it. KEYS[1] is a sorted set of at most
-// ARGV[1] slots, "0", "1", …, each scored with the server time (µs) of
-// the last grant it holds; a slot whose grant has left the window is
-// reused. It returns {granted (0 or 1), retries left}. ARGV[3], the time
+// than ARGV[2] µs, and records it. KEYS[1] is a sorted set of slots, "0",
+// "1", …, each scored with the server time (µs) of the last grant it
+// holds. The oldest slot is reused when its grant has left the window;
+// otherwise (every slot holds a grant in the window, so there are fewer
+// than ARGV[1]) a slot is added. So the set holds at most as many slots as
+// grants were live at once, never more than ARGV[1]. It returns {granted (0 or 1), retries left}. ARGV[3], the time
 // in µs, is for tests; without it the time is the server's.
 //
 // Numbers are passed to Redis formatted with %d: Lua would write a time in
@@ -175,12 +181,12 @@ local used = redis.call('ZCOUNT', KEYS[1], string.format('(%d', now - window), '
 if used >= max then
   return {0, 0}
 end
-local n = redis.call('ZCARD', KEYS[1])
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 local slot
-if n < max then
-  slot = tostring(n)
+if oldest[1] and tonumber(oldest[2]) <= now - window then
+  slot = oldest[1]
 else
-  slot = redis.call('ZRANGE', KEYS[1], 0, 0)[1]
+  slot = tostring(redis.call('ZCARD', KEYS[1]))
 end
 redis.call('ZADD', KEYS[1], string.format('%d', now), slot)
 redis.call('PEXPIRE', KEYS[1], string.format('%d', math.ceil(window / 1000)))

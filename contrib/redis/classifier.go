@@ -2,6 +2,7 @@ package redressredis
 
 import (
 	"errors"
+	"io"
 	"net"
 	"strings"
 
@@ -35,9 +36,10 @@ import (
 //
 // The errors of go-redis itself: redis.ErrClosed (the client was closed)
 // is PERMANENT, and redis.ErrPoolTimeout (no connection free in time) and
-// redis.ErrPoolExhausted are TRANSIENT. Every other error, with no reply
-// from the server (a refused or reset connection, a timeout, a context
-// error, EOF), is classified by classifier.Default.
+// redis.ErrPoolExhausted are TRANSIENT, as is io.EOF (the server closed
+// the connection). Every other error, with no reply from the server (a
+// refused or reset connection, a timeout, a context error), is classified
+// by classifier.Default.
 var Classifier classifier.Classifier = classifier.Func(classify)
 
 const (
@@ -67,7 +69,8 @@ func classify(err error) classifier.Classification {
 	switch {
 	case errors.Is(err, redis.ErrClosed):
 		return classifier.Classification{Class: classifier.Permanent}
-	case errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted):
+	case errors.Is(err, redis.ErrPoolTimeout), errors.Is(err, redis.ErrPoolExhausted),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return classifier.Classification{Class: classifier.Transient}
 	}
 	return classifier.Default.Classify(err)

@@ -152,7 +152,7 @@ type hook struct {
 	named      bool            // the policy has an operation name of its own
 	repeatAll  bool            // Repeatable()
 	repeatable map[string]bool // Repeatable(names...)
-	ops        sync.Map        // command name → redress.WithOperation(name)
+	policies   sync.Map        // command name → the policy under that name
 }
 
 // insideKey marks the context a hook passes to go-redis, so that the
@@ -180,7 +180,7 @@ func (h *hook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 			return h.err
 		}
 		c := &cmdCall{h: h, next: next, cmd: cmd, safe: h.safeToRepeat(cmd) || ctx.Value(safeKey{}) != nil}
-		err := redress.Do(ctx, c.run, h.policy, h.operation(cmd.Name()))
+		err := redress.Do(ctx, c.run, h.policyFor(cmd.Name()))
 		if err == nil || c.attempts > 0 {
 			return c.last
 		}
@@ -202,8 +202,8 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 		if len(cmds) > 0 && cmds[0].Name() == "multi" {
 			name = "multi"
 		}
-		c := &pipeCall{h: h, next: next, cmds: cmds}
-		err := redress.Do(ctx, c.run, h.policy, h.operation(name))
+		c := &pipeCall{h: h, next: next, cmds: cmds, name: name}
+		err := redress.Do(ctx, c.run, h.policyFor(name))
 		if err == nil || c.attempts > 0 {
 			return c.last
 		}
@@ -212,18 +212,24 @@ func (h *hook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.Process
 	}
 }
 
-// operation returns the option naming a call after its command, or nil
-// when the policy names its calls itself. The options are kept, one per
-// name, so that a call does not make one.
-func (h *hook) operation(name string) redress.Option {
+// policyFor returns the policy for a call of the named command: the
+// hook's, under the command's name unless the policy has a name of its
+// own. The policies are built once per name and kept, so that a call
+// builds none.
+func (h *hook) policyFor(name string) *redress.Policy {
 	if h.named {
-		return noop
+		return h.policy
 	}
-	if o, ok := h.ops.Load(name); ok {
-		return o.(redress.Option)
+	if p, ok := h.policies.Load(name); ok {
+		return p.(*redress.Policy)
 	}
-	o, _ := h.ops.LoadOrStore(name, redress.WithOperation(name))
-	return o.(redress.Option)
+	p, err := redress.New(h.policy, redress.WithOperation(name))
+	if err != nil {
+		// Not reached: the hook's policy is valid, and so is any name.
+		return h.policy
+	}
+	actual, _ := h.policies.LoadOrStore(name, p)
+	return actual.(*redress.Policy)
 }
 
 // cmdCall is one command's call: its attempts and their last error.
@@ -254,6 +260,7 @@ type pipeCall struct {
 	h        *hook
 	next     redis.ProcessPipelineHook
 	cmds     []redis.Cmder
+	name     string // "pipeline" or "multi"
 	attempts int
 	last     error
 }
@@ -283,7 +290,7 @@ func (c *pipeCall) run(ctx context.Context) error {
 		return nil
 	}
 	if !allRefused {
-		return &notRepeatedError{err: failure, name: "pipeline"}
+		return &notRepeatedError{err: failure, name: c.name}
 	}
 	return failure
 }

@@ -16,9 +16,10 @@ type Option interface {
 }
 
 type fleetConfig struct {
-	timeout  time.Duration
-	interval time.Duration
-	errs     []string
+	timeout     time.Duration
+	interval    time.Duration
+	intervalSet bool // WithSyncInterval was given
+	errs        []string
 }
 
 const (
@@ -78,5 +79,6 @@ func WithSyncInterval(d time.Duration) Option {
 			return
 		}
 		c.interval = d
+		c.intervalSet = true
 	}}
 }

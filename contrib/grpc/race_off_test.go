@@ -1,0 +1,5 @@
+//go:build !race
+
+package redressgrpc_test
+
+const raceEnabled = false

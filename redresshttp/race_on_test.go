@@ -1,0 +1,5 @@
+//go:build race
+
+package redresshttp_test
+
+const raceEnabled = true
