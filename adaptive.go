@@ -14,7 +14,7 @@ type OutcomeRecorder interface {
 // caller cancelled are not reported. Pass the adaptive strategies of the
 // policy's retry options here, so that they see the traffic they pace:
 //
-//	ad := backoff.Adaptive(backoff.FullJitter(100*time.Millisecond, 5*time.Second), backoff.AdaptiveConfig{})
+//	ad := backoff.Adaptive(backoff.FullJitter(100*time.Millisecond, 5*time.Second))
 //	redress.New(redress.WithRetry(retry.WithBackoff(ad)), redress.WithAdaptive(ad))
 //
 // A recorder with an Err method that reports an error (as an invalid

@@ -44,8 +44,8 @@ func TestWithAdaptiveIsToldRetriedOutcomes(t *testing.T) {
 // the pipeline stretches the sleeps of a failing dependency and relaxes
 // them once it recovers.
 func TestAdaptiveBackoffInThePipeline(t *testing.T) {
-	ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond),
-		backoff.AdaptiveConfig{Threshold: 0.6, Multiplier: 2, Recovery: 1, MaxFactor: 4, Memory: 2})
+	ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond), backoff.WithThreshold(0.6),
+		backoff.WithMultiplier(2), backoff.WithRecovery(1), backoff.WithMaxFactor(4), backoff.WithMemory(2))
 	clk := redresstest.NewAutoClock(epoch)
 	p := mustNew(t, redress.WithClock(clk), redress.WithAdaptive(ad),
 		redress.WithRetry(retry.WithBackoff(ad), retry.WithMaxAttempts(4)))
@@ -66,7 +66,7 @@ func TestAdaptiveBackoffInThePipeline(t *testing.T) {
 }
 
 func TestWithAdaptiveConfig(t *testing.T) {
-	bad := backoff.Adaptive(backoff.Constant(time.Second), backoff.AdaptiveConfig{Threshold: 2})
+	bad := backoff.Adaptive(backoff.Constant(time.Second), backoff.WithThreshold(2))
 	for _, give := range []redress.Option{redress.WithAdaptive(nil), redress.WithAdaptive(bad)} {
 		if _, err := redress.New(give); !errors.Is(err, redress.ErrInvalidConfig) {
 			t.Errorf("New = %v, want ErrInvalidConfig", err)

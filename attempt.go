@@ -24,13 +24,20 @@ type attempt[T any] struct {
 	verdict  classifier.Classification // rc's classification of it
 }
 
-// once runs the operation under the attempt's own context, cut at the
-// earlier of the attempt timeout and the call's deadline.
-func (a *attempt[T]) once(ctx context.Context) error {
+// once runs the operation under ctx, the call's context (dl, when the
+// call has a deadline of its own), or, with an attempt timeout, under a
+// context of the attempt's own cut at the attempt timeout. An attempt
+// that one of redress's own timeouts cut, and not the caller, fails with
+// an error that matches classifier.ErrAttemptTimeout: TRANSIENT.
+func (a *attempt[T]) once(ctx context.Context, dl *clock.Deadline) error {
 	a.rejected = false
 	c := a.cfg
-	if c.deadline == 0 && c.attemptTimeout == 0 {
-		return a.call(ctx)
+	if c.attemptTimeout == 0 {
+		err := a.call(ctx)
+		if err != nil && dl != nil && dl.Expired() {
+			return timedOut(err)
+		}
+		return err
 	}
 	// The first attempt starts when the call does: no need to ask the clock.
 	now := a.started
@@ -38,21 +45,37 @@ func (a *attempt[T]) once(ctx context.Context) error {
 		now = c.clock.Now()
 	}
 	a.started = time.Time{}
-	cut := a.cut(now)
-	if c.clock == clock.Real {
-		if dl, has := ctx.Deadline(); has && dl.Sub(now) <= cut {
-			// The caller's deadline comes first: no context of ours needed.
-			return a.call(ctx)
+	cut := now.Add(c.attemptTimeout)
+	if !a.deadline.IsZero() && a.deadline.Before(cut) {
+		cut = a.deadline // the call's context ends first
+	}
+	if clock.IsReal(c.clock) {
+		if end, has := ctx.Deadline(); has && !end.After(cut) {
+			// The call's or the caller's deadline comes first: no
+			// context of the attempt's own is needed.
+			err := a.call(ctx)
+			if err != nil && dl != nil && dl.Expired() {
+				return timedOut(err)
+			}
+			return err
 		}
 	}
-	actx, cancel := clock.WithTimeoutCause(ctx, c.clock, cut, classifier.ErrAttemptTimeout)
-	defer cancel()
+	actx := clock.NewDeadline(ctx, c.clock, cut, classifier.ErrAttemptTimeout)
+	defer actx.Stop()
 	err := a.call(actx)
-	if err != nil && ctx.Err() == nil && context.Cause(actx) == classifier.ErrAttemptTimeout &&
-		!errors.Is(err, classifier.ErrAttemptTimeout) {
-		err = &attemptTimeoutError{err}
+	if err != nil && (actx.Expired() || (dl != nil && dl.Expired())) {
+		return timedOut(err)
 	}
 	return err
+}
+
+// timedOut marks err, from an attempt that redress's own timeout cut, as
+// a timeout: TRANSIENT.
+func timedOut(err error) error {
+	if errors.Is(err, classifier.ErrAttemptTimeout) {
+		return err
+	}
+	return &attemptTimeoutError{err}
 }
 
 func (a *attempt[T]) call(ctx context.Context) error {
@@ -69,18 +92,4 @@ func (a *attempt[T]) call(ctx context.Context) error {
 		}
 	}
 	return err
-}
-
-// cut returns how long an attempt starting at now may run; the attempt
-// timeout or the call's deadline must be set.
-func (a *attempt[T]) cut(now time.Time) time.Duration {
-	c := a.cfg
-	if c.deadline == 0 {
-		return c.attemptTimeout
-	}
-	left := a.deadline.Sub(now)
-	if c.attemptTimeout > 0 && c.attemptTimeout < left {
-		return c.attemptTimeout
-	}
-	return left
 }

@@ -3,6 +3,7 @@ package redress_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/bulkhead"
 	"github.com/redress-go/redress/redresstest"
 )
 
@@ -21,7 +23,7 @@ import (
 func TestBulkheadLimitUnderLoad(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		const n, callers = 8, 1000
-		bh := redress.NewBulkhead(n, 0)
+		bh := bulkhead.New(n)
 		p := mustNew(t, redress.WithBulkhead(bh))
 		release := make(chan struct{})
 		var inside, most, full atomic.Int64
@@ -37,7 +39,7 @@ func TestBulkheadLimitUnderLoad(t *testing.T) {
 		for range callers {
 			wg.Go(func() {
 				_, err := redress.Execute(context.Background(), op, p)
-				if errors.Is(err, redress.ErrBulkheadFull) {
+				if errors.Is(err, bulkhead.ErrFull) {
 					full.Add(1)
 				} else if err != nil {
 					t.Errorf("Execute = %v, want nil or ErrBulkheadFull", err)
@@ -57,11 +59,11 @@ func TestBulkheadLimitUnderLoad(t *testing.T) {
 }
 
 // TestBulkheadWaitsOnTheClock checks that a call waits up to the maximum
-// wait on the policy's clock, and no longer.
+// wait on the bulkhead's clock, and no longer.
 func TestBulkheadWaitsOnTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		clk := redresstest.NewClock(epoch)
-		bh := redress.NewBulkhead(1, time.Second)
+		bh := bulkhead.New(1, bulkhead.WithMaxWait(time.Second), bulkhead.WithClock(clk))
 		rec := &events{}
 		p := mustNew(t, redress.WithBulkhead(bh), redress.WithClock(clk), redress.WithObserver(rec))
 		release := make(chan struct{})
@@ -87,7 +89,7 @@ func TestBulkheadWaitsOnTheClock(t *testing.T) {
 		clk.Advance(1)
 		err := <-errc
 		var se *redress.StopError
-		if !errors.As(err, &se) || se.Reason != redress.StopBulkheadFull || se.Attempts != 0 || !errors.Is(err, redress.ErrBulkheadFull) {
+		if !errors.As(err, &se) || se.Reason != redress.StopBulkheadFull || se.Attempts != 0 || !errors.Is(err, bulkhead.ErrFull) {
 			t.Errorf("Execute = %v, want BULKHEAD_FULL after 0 attempts", err)
 		}
 		close(release)
@@ -109,12 +111,12 @@ func TestBulkheadPerAttemptFreesTheSlotWhileSleeping(t *testing.T) {
 		wantErr error
 	}{
 		{"per attempt (default)", nil, nil},
-		{"per call", []redress.Stage{redress.StageBulkhead, redress.StageRetry}, redress.ErrBulkheadFull},
+		{"per call", []redress.Stage{redress.StageBulkhead, redress.StageRetry}, bulkhead.ErrFull},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			clk := redresstest.NewClock(epoch)
-			opts := []redress.Option{redress.WithBulkhead(redress.NewBulkhead(1, 0)), redress.WithClock(clk),
+			opts := []redress.Option{redress.WithBulkhead(bulkhead.New(1)), redress.WithClock(clk),
 				redress.WithoutDeadline()}
 			if tt.order != nil {
 				opts = append(opts, redress.WithOrder(tt.order...))
@@ -141,7 +143,7 @@ func TestBulkheadPerAttemptFreesTheSlotWhileSleeping(t *testing.T) {
 
 func TestBulkheadRejectionIsNeitherForTheBreaker(t *testing.T) {
 	br := redresstest.NewBreaker(breaker.Closed)
-	bh := redress.NewBulkhead(1, 0)
+	bh := bulkhead.New(1)
 	p := mustNew(t, redress.WithBulkhead(bh), redress.WithBreaker(br))
 	inside := make(chan struct{})
 	release := make(chan struct{})
@@ -158,7 +160,7 @@ func TestBulkheadRejectionIsNeitherForTheBreaker(t *testing.T) {
 	_, err := redress.Execute(context.Background(), succeed, p)
 	close(release)
 	<-done
-	if !errors.Is(err, redress.ErrBulkheadFull) {
+	if !errors.Is(err, bulkhead.ErrFull) {
 		t.Fatalf("Execute = %v, want ErrBulkheadFull", err)
 	}
 	// The rejected call ends first, while the other is still inside.
@@ -170,22 +172,54 @@ func TestBulkheadRejectionIsNeitherForTheBreaker(t *testing.T) {
 func TestBulkheadConfig(t *testing.T) {
 	tests := []struct {
 		name string
-		give *redress.Bulkhead
+		give *bulkhead.Bulkhead
 		want string
 	}{
 		{"nil", nil, "WithBulkhead: bulkhead is nil"},
-		{"no slots", redress.NewBulkhead(0, 0), "WithBulkhead: bulkhead: limit must be at least 1"},
-		{"negative wait", redress.NewBulkhead(1, -1), "WithBulkhead: bulkhead: maximum wait must not be negative"},
+		{"no slots", bulkhead.New(0), "WithBulkhead: "},
+		{"negative wait", bulkhead.New(1, bulkhead.WithMaxWait(-1)), "WithBulkhead: "},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := redress.New(redress.WithBulkhead(tt.give))
-			if want := "redress: invalid configuration: " + tt.want; err == nil || err.Error() != want {
-				t.Errorf("New = %v, want %q", err, want)
+			if want := "redress: invalid configuration: " + tt.want; err == nil || !strings.HasPrefix(err.Error(), want) ||
+				!errors.Is(err, redress.ErrInvalidConfig) {
+				t.Errorf("New = %v, want %q…", err, want)
 			}
 		})
 	}
-	if got := redress.NewBulkhead(3, 0).Limit(); got != 3 {
-		t.Errorf("Limit() = %d, want 3", got)
-	}
+}
+
+// TestBulkheadWaitEndsAtTheCallsDeadline: a call whose deadline comes
+// before the bulkhead's maximum wait stops at its deadline, with
+// DEADLINE_EXCEEDED, not after the whole wait with BULKHEAD_FULL.
+func TestBulkheadWaitEndsAtTheCallsDeadline(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		clk := redresstest.NewClock(epoch)
+		bh := bulkhead.New(1, bulkhead.WithMaxWait(100*time.Millisecond), bulkhead.WithClock(clk))
+		p := mustNew(t, redress.WithBulkhead(bh), redress.WithClock(clk), redress.WithDeadline(10*time.Millisecond))
+		release := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			redress.Execute(context.Background(), func(context.Context) (int, error) { <-release; return 1, nil },
+				redress.WithBulkhead(bh), redress.WithClock(clk), redress.WithoutDeadline())
+		}()
+		synctest.Wait() // the first call holds the slot
+		errc := make(chan error, 1)
+		go func() {
+			_, err := redress.Execute(context.Background(), succeed, p)
+			errc <- err
+		}()
+		synctest.Wait()
+		clk.Advance(10 * time.Millisecond)
+		err := <-errc
+		var se *redress.StopError
+		if !errors.As(err, &se) || se.Reason != redress.StopDeadline || se.Attempts != 0 ||
+			!errors.Is(err, context.DeadlineExceeded) || se.Elapsed != 10*time.Millisecond {
+			t.Errorf("Execute = %v (elapsed %v), want DEADLINE_EXCEEDED after 0 attempts at 10ms", err, se.Elapsed)
+		}
+		close(release)
+		<-done
+	})
 }

@@ -90,8 +90,11 @@ type Event struct {
 	Sleep time.Duration
 	// Class is the class of the failure (retry and terminal failures).
 	Class classifier.Class
-	// RetryAfter is the Retry-After the server gave with the failure, as
-	// classified and before the policy's cap, or 0.
+	// RetryAfter is the part of the server's Retry-After that the policy
+	// honours: the classified value, capped by retry.WithMaxRetryAfter
+	// (5 minutes by default), or 0. A hostile or broken server's value
+	// never reaches dashboards as it came; the classification's Details
+	// may keep the raw header.
 	RetryAfter time.Duration
 	// Err is the failure's error: the operation's error for retries and
 	// terminal failures, the *StopError for a call that stopped.
@@ -130,22 +133,13 @@ type ObserverFunc func(ctx context.Context, e Event)
 // Observe calls f(ctx, e).
 func (f ObserverFunc) Observe(ctx context.Context, e Event) { f(ctx, e) }
 
-// Observers returns an observer that tells each of obs in turn. A panic in
-// one does not keep the others from being told. Nil observers are skipped.
-func Observers(obs ...Observer) Observer {
-	var list multiObserver
-	for _, o := range obs {
-		switch o := o.(type) {
-		case nil:
-		case multiObserver:
-			list = append(list, o...)
-		default:
-			list = append(list, o)
-		}
-	}
-	return list
-}
+// safeObserver tells one observer, dropping any panic: see Observer.
+type safeObserver struct{ o Observer }
 
+func (s safeObserver) Observe(ctx context.Context, e Event) { observeSafely(s.o, ctx, e) }
+
+// multiObserver tells each observer in turn; a panic in one does not keep
+// the others from being told.
 type multiObserver []Observer
 
 func (m multiObserver) Observe(ctx context.Context, e Event) {

@@ -10,9 +10,11 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/bulkhead"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
+	"github.com/redress-go/redress/throttle"
 )
 
 // A call middleware runs once per call, around every stage: here it logs
@@ -84,7 +86,7 @@ func ExampleWithFallback() {
 // A bulkhead of one slot that never waits turns a second concurrent call
 // away at once.
 func ExampleWithBulkhead() {
-	p := redress.MustNew(redress.WithBulkhead(redress.NewBulkhead(1, 0)))
+	p := redress.MustNew(redress.WithBulkhead(bulkhead.New(1)))
 	inside, release, done := make(chan struct{}), make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(done)
@@ -96,20 +98,11 @@ func ExampleWithBulkhead() {
 	}()
 	<-inside
 	_, err := redress.Execute(context.Background(), func(context.Context) (int, error) { return 2, nil }, p)
-	fmt.Println(errors.Is(err, redress.ErrBulkheadFull))
+	fmt.Println(errors.Is(err, bulkhead.ErrFull))
 	close(release)
 	<-done
 	// Output:
 	// true
-}
-
-// NewBulkhead makes a bulkhead to share among the policies of one
-// dependency.
-func ExampleNewBulkhead() {
-	bh := redress.NewBulkhead(10, 50*time.Millisecond)
-	fmt.Println(bh.Limit(), bh.InUse(), bh.Err())
-	// Output:
-	// 10 0 <nil>
 }
 
 // A slow attempt is hedged after 100 ms; the hedge answers first and the
@@ -137,28 +130,16 @@ func ExampleWithHedging() {
 	// from the hedge
 }
 
-// A throttle starts rejecting locally once the backend accepts less than
-// half of what it is sent (K = 2).
-func ExampleNewThrottle() {
-	th := redress.NewThrottle(redress.ThrottleConfig{Clock: redresstest.NewClock(time.Unix(0, 0)), Seed: 1})
-	for i := range 100 {
-		th.Record(i < 25) // 100 requests, 25 accepted
-	}
-	fmt.Printf("%.3f\n", th.Probability()) // (100 − 2·25) / (100 + 1)
-	// Output:
-	// 0.495
-}
-
 // WithThrottle ends calls the throttle rejects with StopThrottled.
 func ExampleWithThrottle() {
 	clk := redresstest.NewAutoClock(time.Unix(0, 0))
-	th := redress.NewThrottle(redress.ThrottleConfig{Clock: clk, Seed: 1})
+	th := throttle.New(throttle.WithClock(clk), throttle.WithSeed(1))
 	for range 1000 {
 		th.Record(false) // the backend has been shedding everything
 	}
 	_, err := redress.Execute(context.Background(), func(context.Context) (int, error) { return 1, nil },
 		redress.WithThrottle(th), redress.WithClock(clk))
-	fmt.Println(errors.Is(err, redress.ErrThrottled))
+	fmt.Println(errors.Is(err, throttle.ErrThrottled))
 	// Output:
 	// true
 }
@@ -166,7 +147,7 @@ func ExampleWithThrottle() {
 // WithAdaptive feeds an adaptive strategy the outcomes of attempts; its
 // delays double while most attempts fail.
 func ExampleWithAdaptive() {
-	ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond), backoff.AdaptiveConfig{})
+	ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond))
 	clk := redresstest.NewAutoClock(time.Unix(0, 0))
 	op := redresstest.FailTimes(4, classifier.MarkTransient(errors.New("reset")), 1)
 	redress.Execute(context.Background(), op.Call, redress.WithClock(clk),

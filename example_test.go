@@ -192,13 +192,13 @@ func ExampleSlogObserver() {
 	// level=DEBUG msg="redress: success" event=success operation=users.get attempt=2 elapsed=1s
 }
 
-func ExampleObservers() {
+func ExampleWithObserver_several() {
 	count := 0
 	counter := redress.ObserverFunc(func(context.Context, redress.Event) { count++ })
 	printer := redress.ObserverFunc(func(_ context.Context, e redress.Event) { fmt.Println(e.Name) })
 
 	redress.Do(context.Background(), func(context.Context) error { return nil },
-		redress.WithObserver(redress.Observers(counter, printer)))
+		redress.WithObserver(counter, printer))
 	fmt.Println(count, "event")
 	// Output:
 	// success

@@ -3,7 +3,13 @@ package redress
 import (
 	"context"
 	"time"
+
+	"github.com/redress-go/redress/internal/clock"
 )
+
+// maxHedges bounds WithHedging's max: each hedge is a request more, all
+// sent while the dependency is slow, and more than a few is a storm.
+const maxHedges = 100
 
 // hedgeConfig is WithHedging's.
 type hedgeConfig struct {
@@ -33,15 +39,15 @@ type hedgeConfig struct {
 // timeout and writes its own result; only the winner's is kept. The
 // stages around the attempt see it once, however many invocations it
 // ran: the attempt's bulkhead slot covers its hedges. delay
-// must not be negative and max must be at least 1. Default no hedging;
-// repeating replaces.
+// must not be negative and max must be between 1 and 100. Default no
+// hedging; repeating replaces.
 func WithHedging(delay time.Duration, max int) Option {
 	return optionFunc(func(c *config) {
 		switch {
 		case delay < 0:
 			c.invalid(invalidf("WithHedging", "delay must not be negative, got %v", delay))
-		case max < 1:
-			c.invalid(invalidf("WithHedging", "max must be at least 1, got %d", max))
+		case max < 1 || max > maxHedges:
+			c.invalid(invalidf("WithHedging", "max must be between 1 and %d, got %d", maxHedges, max))
 		default:
 			c.hedge = hedgeConfig{delay: delay, max: max}
 		}
@@ -58,7 +64,7 @@ type hedgeResult[T any] struct {
 
 // invoke runs one invocation of a hedged attempt in its own goroutine and
 // always sends its result, even when the operation panics.
-func invoke[T any](ctx context.Context, a *attempt[T], out chan<- hedgeResult[T]) {
+func invoke[T any](ctx context.Context, a *attempt[T], dl *clock.Deadline, out chan<- hedgeResult[T]) {
 	res := hedgeResult[T]{a: a, panicked: true}
 	defer func() {
 		if res.panicked {
@@ -66,7 +72,7 @@ func invoke[T any](ctx context.Context, a *attempt[T], out chan<- hedgeResult[T]
 		}
 		out <- res
 	}()
-	res.err = a.once(ctx)
+	res.err = a.once(ctx, dl)
 	res.panicked = false
 }
 
@@ -75,7 +81,10 @@ func invoke[T any](ctx context.Context, a *attempt[T], out chan<- hedgeResult[T]
 func (r *runner[T]) hedged(ctx context.Context) error {
 	c := r.cfg
 	hctx, cancel := context.WithCancel(ctx)
-	results := make(chan hedgeResult[T], c.hedge.max+1)
+	// Every invocation's result is received, by the loop below or the
+	// deferred drain, so the channel needs no room for all of them: what
+	// a call allocates grows with the hedges it starts, not with max.
+	results := make(chan hedgeResult[T], 1)
 	pending, hedges := 0, 0
 	defer func() {
 		// Normally every invocation has answered by now. If user code
@@ -90,7 +99,7 @@ func (r *runner[T]) hedged(ctx context.Context) error {
 	*first = r.att
 	r.att.started = time.Time{} // later attempts read the clock
 	r.attempts++
-	go invoke(hctx, first, results)
+	go invoke(hctx, first, r.dl, results)
 	pending = 1
 
 	timer := c.clock.NewTimer(c.hedge.delay)
@@ -132,7 +141,7 @@ func (r *runner[T]) hedged(ctx context.Context) error {
 			r.hedges++
 			h := new(attempt[T])
 			*h = r.att
-			go invoke(hctx, h, results)
+			go invoke(hctx, h, r.dl, results)
 			pending++
 			if c.observer != nil {
 				r.emit(ctx, Event{Name: EventHedge, Attempt: r.n, Hedge: hedges})
@@ -159,9 +168,9 @@ func (r *runner[T]) grantHedge(ctx context.Context) bool {
 	if ctx.Err() != nil {
 		return false
 	}
-	if b := r.cfg.budget; b != nil {
-		ok, err := b.AllowRetry(ctx)
-		return ok && err == nil
+	if g := r.cfg.budgetGuard; g != nil {
+		_, ref := g.admit(ctx)
+		return ref == nil
 	}
 	return true
 }

@@ -227,7 +227,7 @@ func TestHedgingConfig(t *testing.T) {
 		want string
 	}{
 		{"negative delay", redress.WithHedging(-1, 1), "WithHedging: delay must not be negative, got -1ns"},
-		{"no hedges", redress.WithHedging(time.Second, 0), "WithHedging: max must be at least 1, got 0"},
+		{"no hedges", redress.WithHedging(time.Second, 0), "WithHedging: max must be between 1 and 100, got 0"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -2,13 +2,14 @@ package redress
 
 import (
 	"errors"
-	"slices"
 	"time"
 
 	"github.com/redress-go/redress/budget"
+	"github.com/redress-go/redress/bulkhead"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
 	"github.com/redress-go/redress/retry"
+	"github.com/redress-go/redress/throttle"
 )
 
 // Default settings, as DESIGN.md's table gives them. The retry defaults
@@ -55,20 +56,24 @@ type config struct {
 	fallback         any // func(context.Context, error) (T, error)
 	callMiddleware   []CallMiddleware
 	order            []Stage // nil: defaultOrder
-	bulkhead         *Bulkhead
-	throttle         *Throttle
+	orderSet         bool    // WithOrder was given
+	bulkhead         *bulkhead.Bulkhead
+	throttle         *throttle.Throttle
 	hedge            hedgeConfig
 	adaptive         []OutcomeRecorder
+	report           *Call // WithReport's
 	errs             []error
+	dirty            dirty // what options changed since the configuration was last finished
 
 	// Resolved by finish.
 	retry         *retry.Policy
 	observer      Observer    // nil when there are no observers
 	handler       Handler     // the attempt middleware around the rest of the attempt; nil without
 	callHandler   CallHandler // the call middleware around the call; nil without
-	learner       budget.Learner
-	callStages    []Stage // configured stages outside the retry loop, outermost first
-	attemptStages []Stage // and inside it
+	budgetGuard   *budgetGuard
+	callGuards    []guard // the guards outside the retry loop, outermost first
+	attemptStages []Stage // the configured stages inside it
+	attemptGuards []guard // and their guards; nil for StageMiddleware
 	mwNext        int     // the attempt stage after StageMiddleware
 	onHeap        bool    // user code can reach the call's runner: see executeOnHeap
 
@@ -79,6 +84,19 @@ type config struct {
 	firstAttemptAtStart bool
 }
 
+// dirty says which derived parts of a config its options changed.
+type dirty uint8
+
+const (
+	dirtyRetry dirty = 1 << iota
+	dirtyObservers
+	dirtyMiddleware
+	dirtyCallMiddleware
+	dirtyStages
+	dirtyBudget
+	dirtyAll dirty = 1<<iota - 1
+)
+
 func (c *config) invalid(err error) { c.errs = append(c.errs, err) }
 
 func newConfig() config {
@@ -86,50 +104,79 @@ func newConfig() config {
 		classifier: classifier.Default,
 		deadline:   DefaultDeadline,
 		clock:      clock.Real,
+		dirty:      dirtyAll,
 	}
 }
 
-// finish validates c and resolves what calls use.
+// finish validates c and resolves what calls use. It recomputes only what
+// the options applied since the last finish changed, so that a policy
+// with a per-call option on top is not rebuilt.
 func (c *config) finish() error {
-	rp, err := retry.New(c.retryOpts...)
-	if err != nil {
-		c.invalid(err)
+	var rp *retry.Policy
+	if c.dirty&dirtyRetry != 0 {
+		var err error
+		if rp, err = retry.New(c.retryOpts...); err != nil {
+			c.invalid(err)
+		}
 	}
-	if err := c.resolveStages(); err != nil {
-		c.invalid(err)
+	if c.dirty&dirtyStages != 0 {
+		if err := c.resolveStages(); err != nil {
+			c.invalid(err)
+		}
 	}
 	if len(c.errs) > 0 {
 		return &configError{errors.Join(c.errs...)}
 	}
-	c.retry = rp
-	if !c.classifierSet && c.defaultCl != nil {
-		c.classifier = c.defaultCl
+	if rp != nil {
+		c.retry = rp
 	}
-	switch len(c.observers) {
-	case 0:
-	case 1:
-		c.observer = Observers(c.observers[0]) // recovers panics
-	default:
-		c.observer = Observers(c.observers...)
+	c.classifier = c.resolvedClassifier()
+	if c.dirty&dirtyObservers != 0 {
+		switch len(c.observers) {
+		case 0:
+			c.observer = nil
+		case 1:
+			c.observer = safeObserver{c.observers[0]}
+		default:
+			c.observer = multiObserver(c.observers)
+		}
 	}
-	if len(c.middleware) > 0 {
+	if c.dirty&dirtyMiddleware != 0 && len(c.middleware) > 0 {
 		c.handler = chain(c.middleware)
 	}
-	if len(c.callMiddleware) > 0 {
+	if c.dirty&dirtyCallMiddleware != 0 && len(c.callMiddleware) > 0 {
 		c.callHandler = chainCall(c.callMiddleware)
 	}
+	if c.dirty&dirtyBudget != 0 {
+		c.budgetGuard = nil
+		if c.budget != nil {
+			c.budgetGuard = newBudgetGuard(c.budget)
+		}
+	}
 	c.onHeap = c.handler != nil || c.callHandler != nil
-	c.firstAttemptAtStart = len(c.attemptStages) == 0 && !slices.Contains(c.callStages, StageBulkhead)
-	c.learner, _ = c.budget.(budget.Learner)
+	c.firstAttemptAtStart = len(c.attemptStages) == 0 && c.bulkhead == nil
+	c.dirty = 0
 	return nil
+}
+
+// resolvedClassifier is the classifier calls use.
+func (c *config) resolvedClassifier() classifier.Classifier {
+	if !c.classifierSet && c.defaultCl != nil {
+		return c.defaultCl
+	}
+	return c.classifier
 }
 
 // WithOperation names the operation in events, logs and errors. Use a
 // low-cardinality name ("users.get", not "users.get/42"): metrics use it
 // as a label. Default ""; repeating replaces.
-func WithOperation(name string) Option {
-	return optionFunc(func(c *config) { c.operation = name })
-}
+func WithOperation(name string) Option { return operationOption(name) }
+
+// operationOption is WithOperation's option: a string, so that
+// WithOperation("name") given for one call makes no allocation.
+type operationOption string
+
+func (o operationOption) apply(c *config) { c.operation = string(o) }
 
 // WithClassifier sets the classifier of operation errors. Default
 // classifier.Default; repeating replaces.
@@ -168,18 +215,21 @@ func WithDefaultClassifier(cl classifier.Classifier) Option {
 func WithRetry(opts ...retry.Option) Option {
 	return optionFunc(func(c *config) {
 		c.retryOpts = append(c.retryOpts[:len(c.retryOpts):len(c.retryOpts)], opts...)
+		c.dirty |= dirtyRetry
 	})
 }
 
-// WithDeadline bounds the whole call: each attempt's context is cut at the
-// deadline, and no sleep starts that would end at or after it (the call
-// stops with DEADLINE_EXCEEDED instead). d must be positive. Default 60 s;
-// repeating replaces. A deadline on the caller's context bounds the call
-// as well.
+// WithDeadline bounds the whole call: the context every attempt gets ends
+// at the deadline, every wait inside the call (a bulkhead slot, a backoff
+// sleep) ends by it, and no sleep starts that would end at or after it
+// (the call stops with DEADLINE_EXCEEDED instead). d must be positive.
+// Default 60 s; repeating replaces. A deadline on the caller's context
+// bounds the call as well.
 //
-// A deadline costs each attempt a context of its own (a few allocations)
-// unless the caller's context already ends before it; WithoutDeadline
-// avoids that where the caller bounds the call some other way.
+// The deadline costs one small allocation per call, for the call's
+// context, and nothing per attempt: that context arms no timer until the
+// operation waits on its Done channel. It costs nothing when the caller's
+// context already ends first (on the real clock), or with WithoutDeadline.
 func WithDeadline(d time.Duration) Option {
 	return optionFunc(func(c *config) {
 		if d <= 0 {
@@ -212,32 +262,19 @@ func WithAttemptTimeout(d time.Duration) Option {
 	})
 }
 
-// WithObserver adds an observer of the call's events. Repeating adds: every
-// observer is told, in the order given. Default none.
-func WithObserver(o Observer) Option {
+// WithObserver adds observers of the call's events. Repeating adds: every
+// observer is told, in the order given, and a panic in one neither keeps
+// the others from being told nor changes the call's result. Default none.
+func WithObserver(obs ...Observer) Option {
 	return optionFunc(func(c *config) {
-		if o == nil {
-			c.invalid(invalidf("WithObserver", "observer is nil"))
-			return
-		}
-		c.observers = append(c.observers[:len(c.observers):len(c.observers)], o)
-	})
-}
-
-// WithMiddleware adds middleware around every attempt: inside the retry
-// loop (so it sees each attempt) and outside the attempt's timeout, and by
-// default outside the throttle, bulkhead and hedging (see WithOrder). The
-// first middleware given is the outermost. Repeating adds after the
-// middleware already given. Default none.
-func WithMiddleware(mw ...Middleware) Option {
-	return optionFunc(func(c *config) {
-		for _, m := range mw {
-			if m == nil {
-				c.invalid(invalidf("WithMiddleware", "middleware is nil"))
+		for _, o := range obs {
+			if o == nil {
+				c.invalid(invalidf("WithObserver", "observer is nil"))
 				return
 			}
 		}
-		c.middleware = append(c.middleware[:len(c.middleware):len(c.middleware)], mw...)
+		c.observers = append(c.observers[:len(c.observers):len(c.observers)], obs...)
+		c.dirty |= dirtyObservers
 	})
 }
 
@@ -268,99 +305,4 @@ func WithResultClassifier[T any](f func(T) (classifier.Classification, bool)) Op
 		}
 		c.resultClassifier = f
 	})
-}
-
-// Policy is a validated, immutable set of options, built once by New and
-// safe for concurrent use by any number of calls. A Policy is also an
-// Option: Execute(ctx, op, p, WithOperation("x")) runs op with p's
-// options and then WithOperation, for that call only.
-type Policy struct {
-	opts []Option
-	cfg  config
-}
-
-// New returns a policy with the defaults changed by opts. The error, if
-// any, wraps ErrInvalidConfig and names every invalid option.
-func New(opts ...Option) (*Policy, error) {
-	p := &Policy{opts: append([]Option(nil), opts...), cfg: newConfig()}
-	p.apply(&p.cfg)
-	if err := p.cfg.finish(); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-// MustNew is like New but panics on invalid options. It is meant for
-// package-level policies, whose options are fixed.
-func MustNew(opts ...Option) *Policy {
-	p, err := New(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return p
-}
-
-// Classifier returns the classifier the policy's calls use: the one given
-// with WithClassifier, else WithDefaultClassifier's, else
-// classifier.Default. Integrations that run their own retry loop (an SDK's
-// retryer, a job queue) use it with Retry, Breaker and Budget.
-func (p *Policy) Classifier() classifier.Classifier { return p.cfg.classifier }
-
-// Retry returns the policy's retry decision engine, built from its
-// WithRetry options.
-func (p *Policy) Retry() *retry.Policy { return p.cfg.retry }
-
-// Breaker returns the policy's circuit breaker, or nil.
-func (p *Policy) Breaker() CircuitBreaker { return p.cfg.breaker }
-
-// Budget returns the policy's retry budget, or nil.
-func (p *Policy) Budget() budget.Budget { return p.cfg.budget }
-
-// Clock returns the policy's clock.
-func (p *Policy) Clock() Clock { return p.cfg.clock }
-
-// Operation returns the policy's operation name (WithOperation), or "".
-func (p *Policy) Operation() string { return p.cfg.operation }
-
-// Deadline returns the policy's own deadline for a whole call, or 0 when
-// it has none (WithoutDeadline).
-func (p *Policy) Deadline() time.Duration { return p.cfg.deadline }
-
-// AttemptTimeout returns the policy's attempt timeout, or 0 for none.
-func (p *Policy) AttemptTimeout() time.Duration { return p.cfg.attemptTimeout }
-
-func (p *Policy) apply(c *config) {
-	if p == nil {
-		c.invalid(invalidf("Policy", "policy is nil"))
-		return
-	}
-	for _, o := range p.opts {
-		if o == nil {
-			c.invalid(invalidf("Option", "option is nil"))
-			continue
-		}
-		o.apply(c)
-	}
-}
-
-// defaultPolicy serves calls given no options.
-var defaultPolicy = MustNew()
-
-// resolve returns the configuration of a call given opts. A single *Policy,
-// or none, is served without allocating.
-func resolve(opts []Option) (*config, error) {
-	switch len(opts) {
-	case 0:
-		return &defaultPolicy.cfg, nil
-	case 1:
-		if p, ok := opts[0].(*Policy); ok && p != nil {
-			return &p.cfg, nil
-		}
-	}
-	c := newConfig()
-	(&Policy{opts: opts}).apply(&c)
-	if err := c.finish(); err != nil {
-		return nil, err
-	}
-	return &c, nil
 }

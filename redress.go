@@ -2,15 +2,12 @@ package redress
 
 import (
 	"context"
-	"errors"
-	"fmt"
 	"reflect"
 	"time"
 
 	"github.com/redress-go/redress/budget"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/internal/clock"
-	"github.com/redress-go/redress/internal/testhooks"
 	"github.com/redress-go/redress/retry"
 )
 
@@ -19,11 +16,12 @@ import (
 // to reuse a validated policy, followed by options that override it for
 // this call.
 //
-// op is called once per attempt with a context of that attempt, which ends
-// at the attempt's timeout or the call's deadline; op must honour it, as
-// redress cannot stop code that does not. When an attempt fails, the
-// failure is classified and the decision order of the package
-// documentation says whether and when to try again.
+// op is called once per attempt with a context that ends at the attempt's
+// timeout or the call's deadline; op must honour it, as redress cannot
+// stop code that does not. When an attempt fails, the failure is
+// classified and the decision order of the package documentation says
+// whether and when to try again. If ctx is already done when Execute is
+// called, op is not called at all.
 //
 // Execute returns op's result and nil on success. Otherwise it returns the
 // last result op gave (usually the zero value) and a *StopError that wraps
@@ -48,6 +46,25 @@ func Do(ctx context.Context, op func(context.Context) error, opts ...Option) err
 	var r runner[struct{}]
 	r.att.opErr = op
 	return r.execute(ctx, opts)
+}
+
+// WithReport has the call fill in *c when it ends: attempts made, hedges
+// started, time slept and elapsed, the stop reason ("" for a success) and
+// whether the fallback ran, as the Python library's execute reports them.
+// It is meant as a per-call option on top of a prebuilt policy:
+//
+//	var rep redress.Call
+//	user, err := redress.Execute(ctx, getUser, policy, redress.WithReport(&rep))
+//
+// Calls without it pay nothing. Default none; repeating replaces.
+func WithReport(c *Call) Option {
+	return optionFunc(func(cfg *config) {
+		if c == nil {
+			cfg.invalid(invalidf("WithReport", "report is nil"))
+			return
+		}
+		cfg.report = c
+	})
 }
 
 // execute resolves the options and runs the call. r lives on the stack
@@ -104,204 +121,183 @@ func (r *runner[T]) executeOnHeap(ctx context.Context) error {
 		}
 		c.ran = true
 		err := r.call(ctx)
-		c.Attempts, c.Hedges, c.StopReason, c.FellBack = r.attempts, r.hedges, r.reason, r.fellBack
+		r.fill(c)
 		return err
 	}
 	return cfg.callHandler(ctx, c)
 }
 
-// runner is one call's state. Unless call or attempt middleware is
-// configured it stays on the caller's stack: nothing that user code can
-// keep points to it.
+// runner is one call's state: the parts that do not depend on the
+// operation's result type, which the guards share, and the attempt.
+// Unless call or attempt middleware is configured it stays on the
+// caller's stack: nothing that user code can keep points to it.
 type runner[T any] struct {
-	cfg      *config
-	att      attempt[T]
-	fallback func(context.Context, error) (T, error)
-	start    time.Time
-	last     classifier.Classification // the last failure's
-	lastErr  error                     // the last failed attempt's error
-	reason   StopReason                // why the call stopped; "" on success
-
-	n        int  // the number of the attempt running
-	attempts int  // attempts that reached the operation
-	hedges   int  // hedges started
-	probe    bool // the breaker's ticket is a half-open probe: no hedging
-	fellBack bool // the fallback ran
-
-	// An attempt stage that ends the call (a breaker, bulkhead or
-	// throttle inside the retry loop) sets halt to the stop reason and
-	// returns the stage's error.
-	halt StopReason
-
+	callState
+	att       attempt[T]
+	fallback  func(context.Context, error) (T, error)
 	mwAttempt *Attempt // with attempt middleware: what it is given
 }
 
-// call runs the fallback around the call stages: see WithOrder.
-func (r *runner[T]) call(ctx context.Context) error {
-	c := r.cfg
-	r.start = c.clock.Now()
-	if c.deadline > 0 {
-		r.att.deadline = r.start.Add(c.deadline)
-	}
-	if c.firstAttemptAtStart {
-		// Nothing can spend time before the first attempt: it starts
-		// when the call does, and need not read the clock again.
-		r.att.started = r.start
-	}
-	err := r.callStage(ctx, 0)
-	if err != nil && r.fallback != nil && fallbackRuns(r.reason) {
-		return r.fallBack(ctx, err)
-	}
-	return err
+// callState is what a call knows about itself as it runs.
+type callState struct {
+	cfg     *config
+	start   time.Time
+	last    classifier.Classification // the last failure's
+	lastErr error                     // the last failed attempt's error
+	reason  StopReason                // why the call stopped; "" on success
+	dl      *clock.Deadline           // the call's own deadline context, or nil
+
+	n        int           // the number of the attempt running
+	attempts int           // attempts that reached the operation
+	hedges   int           // hedges started
+	slept    time.Duration // time slept between attempts
+	probe    bool          // the breaker's ticket is a half-open probe: no hedging
+	fellBack bool          // the fallback ran
 }
 
-// loop is the budget and retry stages: attempts until success or a stop.
-func (r *runner[T]) loop(ctx context.Context) error {
-	c := r.cfg
-	if c.learner != nil {
-		c.learner.RecordRequest()
+// fill reports the call's course in c.
+func (s *callState) fill(c *Call) {
+	c.Operation, c.Attempts, c.Hedges, c.Slept = s.cfg.operation, s.attempts, s.hedges, s.slept
+	c.StopReason, c.FellBack = s.reason, s.fellBack
+	c.Elapsed = s.now().Sub(s.start)
+}
+
+func (s *callState) now() time.Time { return s.cfg.clock.Now() }
+
+// callerErr returns the error of the caller's context, which ctx is or
+// derives from through the call's own deadline context.
+func (s *callState) callerErr(ctx context.Context) error {
+	if s.dl != nil {
+		return s.dl.Parent().Err()
 	}
-	var tr retry.Tracker
-	for n := 1; ; n++ {
-		err := r.runAttempt(ctx, n)
-		if r.halt != "" {
-			// An attempt stage refused attempt n: it was not made.
-			return r.stop(ctx, n-1, r.halt, r.lastErr, 0, err, err)
+	return ctx.Err()
+}
+
+// caller returns the caller's context given the call's.
+func (s *callState) caller(ctx context.Context) context.Context {
+	if s.dl != nil {
+		return s.dl.Parent()
+	}
+	return ctx
+}
+
+// Policy is a validated, immutable set of options, built once by New and
+// safe for concurrent use by any number of calls. A Policy is also an
+// Option: Execute(ctx, op, p, WithOperation("x")) runs op with p's
+// options and then WithOperation, for that call only.
+type Policy struct {
+	opts []Option
+	cfg  config
+}
+
+// New returns a policy with the defaults changed by opts. The error, if
+// any, wraps ErrInvalidConfig and names every invalid option.
+func New(opts ...Option) (*Policy, error) {
+	p := &Policy{opts: append([]Option(nil), opts...), cfg: newConfig()}
+	p.apply(&p.cfg)
+	if err := p.cfg.finish(); err != nil {
+		return nil, err
+	}
+	// The policy's configuration is the base of per-call overlays: they
+	// copy it, so its slices must not have room to grow into.
+	p.cfg.errs = nil
+	return p, nil
+}
+
+// MustNew is like New but panics on invalid options. It is meant for
+// package-level policies, whose options are fixed.
+func MustNew(opts ...Option) *Policy {
+	p, err := New(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return p
+}
+
+// Classifier returns the classifier the policy's calls use: the one given
+// with WithClassifier, else WithDefaultClassifier's, else
+// classifier.Default. Integrations that run their own retry loop (an SDK's
+// retryer, a job queue) use it with Retry, Breaker and Budget.
+func (p *Policy) Classifier() classifier.Classifier { return p.cfg.classifier }
+
+// Retry returns the policy's retry decision engine, built from its
+// WithRetry options.
+func (p *Policy) Retry() *retry.Policy { return p.cfg.retry }
+
+// Breaker returns the policy's circuit breaker, or nil.
+func (p *Policy) Breaker() CircuitBreaker { return p.cfg.breaker }
+
+// Budget returns the policy's retry budget, or nil.
+func (p *Policy) Budget() budget.Budget { return p.cfg.budget }
+
+// Clock returns the policy's clock.
+func (p *Policy) Clock() Clock { return p.cfg.clock }
+
+// Operation returns the policy's operation name (WithOperation), or "".
+func (p *Policy) Operation() string { return p.cfg.operation }
+
+// Deadline returns the policy's own deadline for a whole call, or 0 when
+// it has none (WithoutDeadline).
+func (p *Policy) Deadline() time.Duration { return p.cfg.deadline }
+
+// AttemptTimeout returns the policy's attempt timeout, or 0 for none.
+func (p *Policy) AttemptTimeout() time.Duration { return p.cfg.attemptTimeout }
+
+// apply applies the options p was built from to c.
+func (p *Policy) apply(c *config) {
+	if p == nil {
+		c.invalid(invalidf("Policy", "policy is nil"))
+		return
+	}
+	for _, o := range p.opts {
+		if o == nil {
+			c.invalid(invalidf("Option", "option is nil"))
+			continue
 		}
-		if err == nil {
-			r.record(true)
-			if c.observer != nil {
-				r.emit(ctx, Event{Name: EventSuccess, Attempt: n})
-			}
-			return nil
-		}
-		r.lastErr = err
-		// Rule 1: the caller's cancellation is never retried.
-		if ctx.Err() != nil {
-			return r.stop(ctx, n, StopAborted, err, 0, ctx.Err(), nil)
-		}
-		r.last = r.classify(err)
-		if r.last.Class.Retryable() {
-			r.record(false)
-		}
-		// Rules 2 to 8.
-		if n == 1 && testhooks.NoRetries(ctx) {
-			// A test asked for one attempt only (redresstest.NoRetries).
-			tr.LimitAttempts(1)
-		}
-		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
-		if !d.Retry {
-			return r.stop(ctx, n, d.Reason, err, 0, nil, nil)
-		}
-		// Rule 9: every retry must be granted by the budget.
-		if c.budget != nil {
-			ok, berr := c.budget.AllowRetry(ctx)
-			if berr != nil {
-				// A budget that cannot decide fails closed.
-				return r.stop(ctx, n, StopBudgetExhausted, err, 0,
-					fmt.Errorf("%w (failed closed: %w)", budget.ErrExhausted, berr), berr)
-			}
-			if !ok {
-				return r.stop(ctx, n, StopBudgetExhausted, err, 0, budget.ErrExhausted, nil)
-			}
-		}
-		// Rule 10.
-		if c.observer != nil {
-			r.emit(ctx, Event{Name: EventRetry, Attempt: n, Sleep: d.Delay,
-				Class: r.last.Class, RetryAfter: r.last.RetryAfter, Err: err})
-		}
-		if c.retry.Deferred() {
-			return r.stop(ctx, n, StopScheduled, err, d.Delay, nil, nil)
-		}
-		// Rule 11.
-		if clock.Sleep(ctx, c.clock, d.Delay) != nil {
-			return r.stop(ctx, n, StopAborted, err, 0, ctx.Err(), nil)
-		}
+		o.apply(c)
 	}
 }
 
-// record tells the budget and the adaptive strategies (WithAdaptive) of an
-// attempt's outcome.
-func (r *runner[T]) record(success bool) {
-	c := r.cfg
-	if c.learner != nil {
-		c.learner.RecordOutcome(success)
-	}
-	for _, a := range c.adaptive {
-		a.Record(success)
-	}
-}
+// defaultPolicy serves calls given no options.
+var defaultPolicy = MustNew()
 
-// runAttempt runs attempt n through the attempt stages, if any.
-func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
-	r.n = n
-	if n > 1 {
-		r.att.started = time.Time{} // read the clock: time has passed
+// resolve returns the configuration of a call given opts. No options, or
+// a single *Policy, are served as they are, without allocating. Options
+// after a *Policy are applied to one copy of its configuration, and only
+// what they change is resolved again: a per-call WithOperation costs one
+// allocation, and the retry engine, stages and observers of the policy
+// are reused as they are.
+func resolve(opts []Option) (*config, error) {
+	var c *config
+	switch p, _ := opts0(opts).(*Policy); {
+	case len(opts) == 0:
+		return &defaultPolicy.cfg, nil
+	case p != nil && len(opts) == 1:
+		return &p.cfg, nil
+	case p != nil:
+		c = new(config)
+		*c = p.cfg
+		opts = opts[1:]
+	default:
+		c = new(config)
+		*c = newConfig()
 	}
-	if len(r.cfg.attemptStages) == 0 {
-		return r.innermost(ctx)
-	}
-	return r.attemptStage(ctx, 0)
-}
-
-// innermost runs the attempt itself: hedged, or once.
-func (r *runner[T]) innermost(ctx context.Context) error {
-	if r.cfg.hedge.max > 0 && !r.probe && !testhooks.NoRetries(ctx) {
-		return r.hedged(ctx)
-	}
-	r.attempts++
-	return r.att.once(ctx)
-}
-
-func (r *runner[T]) now() time.Time { return r.cfg.clock.Now() }
-
-func (r *runner[T]) classify(err error) classifier.Classification {
-	if r.att.rejected && errors.Is(err, ErrResultRejected) {
-		return r.att.verdict
-	}
-	return r.cfg.classifier.Classify(err)
-}
-
-// window is the time the call has left at now.
-func (r *runner[T]) window(ctx context.Context, now time.Time) retry.Window {
-	w := retry.NoDeadline
-	if !r.att.deadline.IsZero() {
-		w.Deadline = r.att.deadline.Sub(now)
-	}
-	if dl, ok := ctx.Deadline(); ok {
-		w.Caller = dl.Sub(now)
-	}
-	return w
-}
-
-// stop ends the call without success, emitting its terminal event.
-func (r *runner[T]) stop(ctx context.Context, n int, reason StopReason, err error, next time.Duration, cause, eventCause error) error {
-	r.reason = reason
-	se := &StopError{
-		Reason:    reason,
-		Operation: r.cfg.operation,
-		Attempts:  n,
-		LastClass: r.last.Class,
-		Elapsed:   r.now().Sub(r.start),
-		NextDelay: next,
-		Err:       err,
-		cause:     cause,
-	}
-	if r.cfg.observer != nil {
-		e := Event{Name: stopEvents[reason], Attempt: n, Sleep: next, Class: r.last.Class,
-			RetryAfter: r.last.RetryAfter, Err: se, Reason: reason, Cause: eventCause}
-		if reason == StopCircuitOpen {
-			e.State = rejectedIn(cause)
+	for _, o := range opts {
+		if o == nil {
+			c.invalid(invalidf("Option", "option is nil"))
+			continue
 		}
-		r.emit(ctx, e)
+		o.apply(c)
 	}
-	return se
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
-func (r *runner[T]) emit(ctx context.Context, e Event) {
-	e.Operation = r.cfg.operation
-	if e.Elapsed == 0 {
-		e.Elapsed = r.now().Sub(r.start)
+func opts0(opts []Option) Option {
+	if len(opts) == 0 {
+		return nil
 	}
-	r.cfg.observer.Observe(ctx, e)
+	return opts[0]
 }

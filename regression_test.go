@@ -8,9 +8,11 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/bulkhead"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresstest"
 	"github.com/redress-go/redress/retry"
+	"github.com/redress-go/redress/throttle"
 )
 
 // The call's deadline cuts every attempt: an attempt that starts at
@@ -79,7 +81,7 @@ func TestRefusalInsideLoopEventHasCause(t *testing.T) {
 		{"attempt stage (default)", nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			bh := redress.NewBulkhead(1, 0)
+			bh := bulkhead.New(1)
 			var ev events
 			opts := []redress.Option{redress.WithBulkhead(bh), redress.WithClock(redresstest.NewAutoClock(epoch))}
 			if tt.order != nil {
@@ -90,14 +92,14 @@ func TestRefusalInsideLoopEventHasCause(t *testing.T) {
 				return classifier.MarkPermanent(redress.Do(ctx, func(context.Context) error { return nil },
 					append(opts, redress.WithObserver(&ev))...))
 			}, opts...)
-			if !errors.Is(err, redress.ErrBulkheadFull) {
+			if !errors.Is(err, bulkhead.ErrFull) {
 				t.Fatalf("err = %v, want ErrBulkheadFull", err)
 			}
 			all := ev.all()
 			if len(all) != 1 || all[0].Name != redress.EventBulkheadRejected {
 				t.Fatalf("events = %v", ev.names())
 			}
-			if !errors.Is(all[0].Cause, redress.ErrBulkheadFull) {
+			if !errors.Is(all[0].Cause, bulkhead.ErrFull) {
 				t.Errorf("bulkhead_rejected Event.Cause = %v, want ErrBulkheadFull", all[0].Cause)
 			}
 		})
@@ -121,7 +123,7 @@ func TestMiddlewareErrorClassifiedAfterInnerStages(t *testing.T) {
 		opts []redress.Option
 	}{
 		{"no throttle", nil},
-		{"with throttle", []redress.Option{redress.WithThrottle(redress.NewThrottle(redress.ThrottleConfig{Seed: 1}))}},
+		{"with throttle", []redress.Option{redress.WithThrottle(throttle.New(throttle.WithSeed(1)))}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			calls := 0
@@ -148,8 +150,8 @@ func TestMiddlewareErrorClassifiedAfterInnerStages(t *testing.T) {
 // refuses most retries, and the breaker must still count the failures.
 func TestRefusedRetryStillRecordsDependencyFailure(t *testing.T) {
 	clk := redresstest.NewAutoClock(epoch)
-	newThrottle := func(seed uint64) *redress.Throttle {
-		th := redress.NewThrottle(redress.ThrottleConfig{K: 1, Seed: seed, Clock: clk})
+	newThrottle := func(seed uint64) *throttle.Throttle {
+		th := throttle.New(throttle.WithK(1), throttle.WithPadding(1), throttle.WithSeed(seed), throttle.WithClock(clk))
 		th.Record(false) // p = 1/2
 		return th
 	}

@@ -40,24 +40,29 @@ func (b *recordingBreaker) Record(_ breaker.Ticket, o breaker.Outcome, c classif
 }
 
 func TestBreakerRecordsOneOutcomePerCall(t *testing.T) {
-	ctx := context.Background()
-	cancelled, cancel := context.WithCancel(ctx)
-	cancel()
 	tests := []struct {
-		name string
-		ctx  context.Context
-		errs []error
-		want string
+		name   string
+		cancel bool // the caller gives up during the first attempt
+		errs   []error
+		want   string
 	}{
-		{"success after retries", ctx, []error{errTransient, errTransient}, "success UNKNOWN"},
-		{"failure of the last class", ctx, []error{errTransient, errPermanent}, "failure PERMANENT"},
-		{"aborted counts as neither", cancelled, []error{errTransient}, "cancelled UNKNOWN"},
+		{"success after retries", false, []error{errTransient, errTransient}, "success UNKNOWN"},
+		{"failure of the last class", false, []error{errTransient, errPermanent}, "failure PERMANENT"},
+		{"aborted counts as neither", true, []error{errTransient}, "cancelled UNKNOWN"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			br := &recordingBreaker{}
-			op, _ := script(1, tt.errs...)
-			redress.Execute(tt.ctx, op, redress.WithBreaker(br), redress.WithClock(redresstest.NewAutoClock(epoch)))
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			scripted, _ := script(1, tt.errs...)
+			op := func(ctx context.Context) (int, error) {
+				if tt.cancel {
+					cancel()
+				}
+				return scripted(ctx)
+			}
+			redress.Execute(ctx, op, redress.WithBreaker(br), redress.WithClock(redresstest.NewAutoClock(epoch)))
 			if br.allowed != 1 {
 				t.Errorf("Allow called %d times, want 1", br.allowed)
 			}

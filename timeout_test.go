@@ -55,7 +55,7 @@ func TestAttemptTimeoutOnFakeClockIsTransient(t *testing.T) {
 	if diff := cmp.Diff(want, got, cmp.AllowUnexported(redress.StopError{})); diff != "" {
 		t.Errorf("StopError (-want +got):\n%s", diff)
 	}
-	if !errors.Is(err, classifier.ErrAttemptTimeout) || !errors.Is(err, context.Canceled) {
+	if !errors.Is(err, classifier.ErrAttemptTimeout) || !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("error %v should match ErrAttemptTimeout and the op's own error", err)
 	}
 }

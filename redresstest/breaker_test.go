@@ -140,7 +140,7 @@ func TestBreakerInThePipeline(t *testing.T) {
 	}{
 		{"success", breaker.Closed, context.Background(), redresstest.FailTimes(1, errTransient, 1), 2, []breaker.Outcome{breaker.Success}, ""},
 		{"failure after retries", breaker.Closed, context.Background(), redresstest.AlwaysFail[int](errTransient), 6, []breaker.Outcome{breaker.Failure}, redress.StopMaxAttempts},
-		{"aborted", breaker.Closed, canceled, redresstest.AlwaysFail[int](errTransient), 1, []breaker.Outcome{breaker.Cancelled}, redress.StopAborted},
+		{"caller gone before the call: nothing runs", breaker.Closed, canceled, redresstest.AlwaysFail[int](errTransient), 0, nil, redress.StopAborted},
 		{"open: op not called", breaker.Open, context.Background(), redresstest.FailThen(1), 0, nil, redress.StopCircuitOpen},
 	}
 	for _, tt := range tests {

@@ -46,6 +46,13 @@ var Real Clock = realClock{}
 
 type realClock struct{}
 
+// IsReal reports whether c is the real clock, whose times compare with
+// the deadlines of contexts.
+func IsReal(c Clock) bool {
+	_, ok := c.(realClock)
+	return ok
+}
+
 // base anchors the real clock's readings.
 var base = time.Now()
 

@@ -3,6 +3,8 @@ package redress
 import (
 	"context"
 	"fmt"
+
+	"github.com/redress-go/redress/breaker"
 )
 
 // Stage names a stage of the pipeline, for WithOrder.
@@ -51,7 +53,7 @@ func (s Stage) String() string {
 	return fmt.Sprintf("Stage(%d)", uint8(s))
 }
 
-// defaultOrder is the pipeline of DESIGN.md, with the new stages in it.
+// defaultOrder is the default pipeline.
 var defaultOrder = []Stage{StageBreaker, StageRetry, StageMiddleware, StageThrottle, StageBulkhead}
 
 // WithOrder sets the order of the pipeline's stages, outermost first:
@@ -61,8 +63,9 @@ var defaultOrder = []Stage{StageBreaker, StageRetry, StageMiddleware, StageThrot
 //
 //	redress.WithOrder(redress.StageRetry, redress.StageBreaker)
 //
-// StageRetry must be given, each stage at most once, and StageMiddleware
-// only after StageRetry. Every stage that is configured must be placed;
+// StageRetry must be given (so WithOrder() with no stages is an invalid
+// configuration), each stage at most once, and StageMiddleware only after
+// StageRetry. Every stage that is configured must be placed;
 // a placed stage that is not configured is skipped. Stages whose place is
 // fixed are listed with Stage. Default: StageBreaker, StageRetry,
 // StageMiddleware, StageThrottle, StageBulkhead (breaker → budget → retry
@@ -70,14 +73,17 @@ var defaultOrder = []Stage{StageBreaker, StageRetry, StageMiddleware, StageThrot
 // repeating replaces.
 func WithOrder(stages ...Stage) Option {
 	order := append([]Stage(nil), stages...)
-	return optionFunc(func(c *config) { c.order = order })
+	return optionFunc(func(c *config) {
+		c.order, c.orderSet = order, true
+		c.dirty |= dirtyStages
+	})
 }
 
-// resolveStages splits the order into the configured stages outside and
-// inside the retry loop.
+// resolveStages splits the order into the guards outside the retry loop
+// and the stages inside it.
 func (c *config) resolveStages() error {
 	order := c.order
-	if order == nil {
+	if !c.orderSet {
 		order = defaultOrder
 	}
 	var seen [len(stageNames)]bool
@@ -98,69 +104,122 @@ func (c *config) resolveStages() error {
 	if retryAt < 0 {
 		return invalidf("WithOrder", "stage retry is missing")
 	}
-	configured := [len(stageNames)]bool{
-		StageBreaker:    c.breaker != nil,
-		StageThrottle:   c.throttle != nil,
-		StageBulkhead:   c.bulkhead != nil,
-		StageMiddleware: len(c.middleware) > 0,
+	guards := [len(stageNames)]guard{}
+	if c.breaker != nil {
+		guards[StageBreaker] = breakerGuard{c.breaker}
 	}
-	for s, on := range configured {
-		if on && !seen[s] {
+	if c.throttle != nil {
+		guards[StageThrottle] = throttleGuard{c.throttle}
+	}
+	if c.bulkhead != nil {
+		guards[StageBulkhead] = bulkheadGuard{c.bulkhead}
+	}
+	configured := func(s Stage) bool {
+		return guards[s] != nil || (s == StageMiddleware && len(c.middleware) > 0)
+	}
+	for s := range stageNames {
+		if s != int(StageRetry) && configured(Stage(s)) && !seen[s] {
 			return invalidf("WithOrder", "stage %v is configured but not placed", Stage(s))
 		}
 	}
-	c.callStages, c.attemptStages = nil, nil
+	c.callGuards, c.attemptStages, c.attemptGuards = nil, nil, nil
 	for i, s := range order {
-		if !configured[s] {
-			continue
-		}
-		if i < retryAt {
-			c.callStages = append(c.callStages, s)
-		} else {
+		switch {
+		case !configured(s):
+		case i < retryAt:
+			c.callGuards = append(c.callGuards, guards[s])
+		default:
 			if s == StageMiddleware {
 				c.mwNext = len(c.attemptStages) + 1
 			}
 			c.attemptStages = append(c.attemptStages, s)
+			c.attemptGuards = append(c.attemptGuards, guards[s])
 		}
 	}
 	return nil
 }
 
-// callStage runs the call stages from i on, then the retry loop.
+// callStage runs the guards outside the retry loop from i on, then the
+// loop. A guard that refuses ends the call; each that admitted it is told
+// how the call ended, a panic included.
 func (r *runner[T]) callStage(ctx context.Context, i int) error {
-	st := r.cfg.callStages
-	if i == len(st) {
+	gs := r.cfg.callGuards
+	if i == len(gs) {
 		return r.loop(ctx)
 	}
-	switch st[i] {
-	case StageBreaker:
-		return r.breakerCall(ctx, i+1)
-	case StageThrottle:
-		return r.throttleCall(ctx, i+1)
-	case StageBulkhead:
-		return r.bulkheadCall(ctx, i+1)
+	g := gs[i]
+	t, ref := r.admit(ctx, g)
+	if ref != nil {
+		return r.stop(ctx, stopInfo{reason: ref.reason, cause: ref.err, eventCause: ref.event})
 	}
-	return r.callStage(ctx, i+1)
+	finished := false
+	defer func() {
+		if !finished { // the operation panicked: the panic goes on unchanged
+			r.circuitEvent(ctx, g.done(t, outcome{kind: breaker.Panicked, class: r.last.Class}))
+		}
+	}()
+	err := r.callStage(ctx, i+1)
+	finished = true
+	o := outcome{kind: breaker.Success}
+	switch {
+	case err == nil:
+	case !r.reachedDependency():
+		o.kind = breaker.Cancelled
+	default:
+		o = outcome{kind: breaker.Failure, class: r.last.Class}
+	}
+	r.circuitEvent(ctx, g.done(t, o))
+	return err
 }
 
-// attemptStage runs the attempt stages from i on, then the attempt.
+// admit asks guard g to let the call or attempt through.
+func (s *callState) admit(ctx context.Context, g guard) (breaker.Ticket, *refusal) {
+	t, ref := g.admit(ctx)
+	s.circuitEvent(ctx, t.Transition)
+	if ref != nil {
+		return t, s.resolve(ctx, ref)
+	}
+	if t.Probe {
+		s.probe = true
+	}
+	return t, nil
+}
+
+// attemptStage runs the stages inside the retry loop from i on, then the
+// attempt. A guard that refuses returns a *refusal, which ends the call.
 func (r *runner[T]) attemptStage(ctx context.Context, i int) error {
 	st := r.cfg.attemptStages
 	if i == len(st) {
 		return r.innermost(ctx)
 	}
-	switch st[i] {
-	case StageMiddleware:
+	if st[i] == StageMiddleware {
 		r.mwAttempt.Number = r.n
 		return r.cfg.handler(ctx, r.mwAttempt)
-	case StageBreaker:
-		return r.breakerAttempt(ctx, i+1)
-	case StageThrottle:
-		return r.throttleAttempt(ctx, i+1)
-	case StageBulkhead:
-		return r.bulkheadAttempt(ctx, i+1)
 	}
-	return r.attemptStage(ctx, i+1)
+	g := r.cfg.attemptGuards[i]
+	t, ref := r.admit(ctx, g)
+	if ref != nil {
+		return ref
+	}
+	finished := false
+	defer func() {
+		if !finished {
+			r.circuitEvent(ctx, g.done(t, outcome{kind: breaker.Panicked, class: r.last.Class}))
+		}
+	}()
+	err := r.attemptStage(ctx, i+1)
+	finished = true
+	o := outcome{kind: breaker.Success}
+	switch {
+	case err == nil:
+	case asRefusal(err) != nil || r.callerErr(ctx) != nil:
+		// Not sent, refused by an inner stage; or cancelled by the caller.
+		o.kind = breaker.Cancelled
+	default:
+		o = outcome{kind: breaker.Failure, class: r.classify(err).Class}
+	}
+	r.circuitEvent(ctx, g.done(t, o))
+	return err
 }
 
 // afterMiddleware is what the innermost attempt middleware runs: the

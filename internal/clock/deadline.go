@@ -1,0 +1,291 @@
+package clock
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Deadline is a context that ends at a deadline on a Clock, or when its
+// parent ends, whichever is first. It is built for the one context a call
+// of redress makes: it costs one allocation and arms nothing until someone
+// waits on it.
+//
+// Until Done is first called it is lazy: Err compares the clock's time
+// with the deadline (and asks the parent), and no timer, goroutine or
+// registration with the parent exists. The first Done arms it: a timer on
+// the clock fires at the deadline, and the parent's end is followed with
+// context.AfterFunc. Children made with context.WithCancel register with
+// it through its AfterFunc method, so they need no goroutine.
+//
+// When its own deadline ends it, Err returns context.DeadlineExceeded and
+// context.Cause returns the cause given to NewDeadline; when the parent
+// ends it, both are the parent's. Stop releases what arming took; call it
+// when the work under the context is over.
+type Deadline struct {
+	parent   context.Context
+	clk      Clock
+	deadline time.Time
+	cause    error
+
+	done atomic.Pointer[chan struct{}] // set by the first Done
+
+	mu         sync.Mutex
+	armed      bool
+	err        error // non-nil once ended
+	own        bool  // ended by its own deadline
+	timer      Timer
+	stopParent func() bool
+	funcs      map[*afterFunc]struct{}
+	causeCtx   context.Context // carries cause for context.Cause; made when the deadline ends it
+}
+
+type afterFunc struct{ f func() }
+
+// NewDeadline returns a context that ends at deadline on c or when parent
+// ends. cause is what context.Cause reports when the deadline ends it; nil
+// means context.DeadlineExceeded.
+func NewDeadline(parent context.Context, c Clock, deadline time.Time, cause error) *Deadline {
+	if cause == nil {
+		cause = context.DeadlineExceeded
+	}
+	return &Deadline{parent: parent, clk: c, deadline: deadline, cause: cause}
+}
+
+// Parent returns the context the Deadline was made from.
+func (d *Deadline) Parent() context.Context { return d.parent }
+
+// Deadline returns the earlier of the deadline and the parent's. The
+// parent's deadline is on the real clock, so it is taken into account
+// only when c is the real clock.
+func (d *Deadline) Deadline() (time.Time, bool) {
+	if _, real := d.clk.(realClock); real {
+		if pd, ok := d.parent.Deadline(); ok && pd.Before(d.deadline) {
+			return pd, true
+		}
+	}
+	return d.deadline, true
+}
+
+// Done returns a channel closed when the context ends. The first call
+// arms the timer and follows the parent.
+func (d *Deadline) Done() <-chan struct{} {
+	if ch := d.done.Load(); ch != nil {
+		return *ch
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if ch := d.done.Load(); ch != nil {
+		return *ch
+	}
+	ch := make(chan struct{})
+	if d.err == nil {
+		d.err, d.own = d.check()
+	}
+	if d.err != nil {
+		close(ch)
+	} else {
+		d.arm()
+	}
+	d.done.Store(&ch)
+	return ch
+}
+
+// arm starts the timer and follows the parent; d.mu is held.
+func (d *Deadline) arm() {
+	d.armed = true
+	d.timer = d.clk.AfterFunc(d.deadline.Sub(d.clk.Now()), func() {
+		d.end(context.DeadlineExceeded, true)
+	})
+	if d.parent.Done() != nil {
+		d.stopParent = context.AfterFunc(d.parent, func() {
+			d.end(d.parent.Err(), false)
+		})
+	}
+}
+
+// check reports whether the context has ended without being told: the
+// parent's end first, then the deadline on the clock.
+func (d *Deadline) check() (err error, own bool) {
+	if err := d.parent.Err(); err != nil {
+		return err, false
+	}
+	if !d.clk.Now().Before(d.deadline) {
+		return context.DeadlineExceeded, true
+	}
+	return nil, false
+}
+
+// Err returns nil while the context lasts, then context.DeadlineExceeded
+// if its deadline ended it, or the parent's error. It reads the clock
+// when nothing has ended the context yet, and ends it (closing Done) if
+// its time has come, so that Err and Done always agree.
+func (d *Deadline) Err() error {
+	d.mu.Lock()
+	err := d.err
+	d.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if err, own := d.check(); err != nil {
+		d.end(err, own)
+		return d.Err()
+	}
+	return nil
+}
+
+// Expired reports whether the context's own deadline (not its parent)
+// ended it; it reads the clock like Err.
+func (d *Deadline) Expired() bool {
+	if d.Err() == nil {
+		return false
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.own
+}
+
+// end ends the context with err, unless it has ended already, and then
+// closes Done, releases the timer and the parent's registration and runs
+// the registered functions. It may be called more than once (the timer
+// and Err may both see the deadline); only the first err counts.
+func (d *Deadline) end(err error, own bool) {
+	d.mu.Lock()
+	if d.err == nil {
+		d.err, d.own = err, own
+	}
+	if ch := d.done.Load(); ch != nil && !d.closed() {
+		close(*ch)
+	}
+	funcs := d.release()
+	d.mu.Unlock()
+	for f := range funcs {
+		go f.f()
+	}
+}
+
+// closed reports whether Done's channel, made, is closed; d.mu is held.
+func (d *Deadline) closed() bool {
+	ch := d.done.Load()
+	if ch == nil {
+		return false
+	}
+	select {
+	case <-*ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// release stops the timer and the parent's registration and hands back
+// the functions to run; d.mu is held.
+func (d *Deadline) release() map[*afterFunc]struct{} {
+	if d.timer != nil {
+		d.timer.Stop()
+		d.timer = nil
+	}
+	if d.stopParent != nil {
+		d.stopParent()
+		d.stopParent = nil
+	}
+	funcs := d.funcs
+	d.funcs = nil
+	return funcs
+}
+
+// Stop releases the timer and the parent's registration, if the context
+// was armed, without ending it. Children registered with AfterFunc stay
+// registered and run if the context is then found ended by Err.
+func (d *Deadline) Stop() {
+	d.mu.Lock()
+	if d.armed {
+		if d.timer != nil {
+			d.timer.Stop()
+			d.timer = nil
+		}
+		if d.stopParent != nil {
+			d.stopParent()
+			d.stopParent = nil
+		}
+	}
+	d.mu.Unlock()
+}
+
+// Value returns the parent's value for key. When the context's own
+// deadline ended it, context.Cause(d) reports the cause given to
+// NewDeadline: the lookup context.Cause makes is answered for that.
+func (d *Deadline) Value(key any) any {
+	if key == cancelCtxKey {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if d.err != nil && d.own {
+			if d.causeCtx == nil {
+				ctx, cancel := context.WithCancelCause(context.Background())
+				cancel(d.cause)
+				d.causeCtx = ctx
+			}
+			return d.causeCtx.Value(key)
+		}
+	}
+	return d.parent.Value(key)
+}
+
+// AfterFunc arranges for f to run in its own goroutine once the context
+// ends, and returns a function that unregisters it, reporting whether it
+// did so before f was started. context.WithCancel and context.AfterFunc
+// use it, so children of a Deadline follow it without a goroutine of
+// their own.
+func (d *Deadline) AfterFunc(f func()) (stop func() bool) {
+	d.Done() // arm
+	a := &afterFunc{f: f}
+	d.mu.Lock()
+	if d.err != nil {
+		d.mu.Unlock()
+		go f()
+		return func() bool { return false }
+	}
+	if d.funcs == nil {
+		d.funcs = make(map[*afterFunc]struct{})
+	}
+	d.funcs[a] = struct{}{}
+	d.mu.Unlock()
+	return func() bool {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if _, ok := d.funcs[a]; ok {
+			delete(d.funcs, a)
+			return true
+		}
+		return false
+	}
+}
+
+// String describes the context, as the context package's types do.
+func (d *Deadline) String() string {
+	return "redress.deadline(" + d.deadline.String() + ")"
+}
+
+// cancelCtxKey is the key under which the context package finds the
+// nearest cancelable context, read by asking a probe for it: context.Cause
+// looks it up with Value.
+var cancelCtxKey = func() any {
+	var p keyProbe
+	_ = context.Cause(&p)
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	if p.key == nil {
+		p.key = key
+	}
+	return nil
+}
+
+func (p *keyProbe) Err() error { return context.Canceled } // Cause asks Err first
