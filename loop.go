@@ -70,7 +70,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		bg.begin()
 	}
 	var tr retry.Tracker
-	for n := 1; ; n++ {
+	for n := max(c.firstAttempt, 1); ; n++ {
 		err := r.runAttempt(ctx, n)
 		if err == nil {
 			r.record(ctx, outcome{kind: breaker.Success})
@@ -97,7 +97,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 			r.record(ctx, outcome{kind: breaker.Failure, class: r.last.Class})
 		}
 		// Rules 2 to 8.
-		if n == 1 && testhooks.NoRetries(ctx) {
+		if r.attempts == 1 && testhooks.NoRetries(ctx) {
 			// A test asked for one attempt only (redresstest.NoRetries).
 			tr.LimitAttempts(1)
 		}
@@ -145,10 +145,10 @@ func (r *runner[T]) record(ctx context.Context, o outcome) {
 
 // runAttempt runs attempt n through the attempt stages, if any.
 func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
-	r.n = n
-	if n > 1 {
-		r.att.started = time.Time{} // read the clock: time has passed
+	if r.n != 0 {
+		r.att.started = time.Time{} // not the call's first: read the clock, time has passed
 	}
+	r.n = n
 	if len(r.cfg.attemptStages) == 0 {
 		return r.innermost(ctx)
 	}

@@ -62,6 +62,7 @@ type config struct {
 	hedge            hedgeConfig
 	adaptive         []OutcomeRecorder
 	report           *Call // WithReport's
+	firstAttempt     int   // WithFirstAttempt's; 0: 1
 	errs             []error
 	dirty            dirty // what options changed since the configuration was last finished
 
@@ -304,5 +305,26 @@ func WithResultClassifier[T any](f func(T) (classifier.Classification, bool)) Op
 			return
 		}
 		c.resultClassifier = f
+	})
+}
+
+// WithFirstAttempt numbers the call's first attempt n instead of 1: the
+// call goes on a sequence of attempts that began elsewhere. It is for job
+// queues that redeliver a job and count its attempts themselves, with
+// retry.WithDefer: each delivery runs one call whose first attempt is the
+// job's attempt number, so the global cap (retry.WithMaxAttempts) and the
+// backoff's growth continue from where the sequence stands instead of
+// starting again at 1 on every delivery. Failures of each class are
+// counted afresh in each call, and the first attempt of a call needs no
+// grant from the budget (the job was already rescheduled). Event.Attempt
+// and StopError.Attempts report the attempt numbers of the sequence. n
+// must be at least 1. Default 1; repeating replaces.
+func WithFirstAttempt(n int) Option {
+	return optionFunc(func(c *config) {
+		if n < 1 {
+			c.invalid(invalidf("WithFirstAttempt", "must be at least 1, got %d", n))
+			return
+		}
+		c.firstAttempt = n
 	})
 }

@@ -206,3 +206,37 @@ func TestWithReport(t *testing.T) {
 		t.Errorf("WithReport(nil): %v, want ErrInvalidConfig", err)
 	}
 }
+
+// TestFirstAttemptContinuesASequence: a job queue's redelivery runs one
+// call whose first attempt is the job's attempt number; in defer mode the
+// delay handed back grows from there, and the global cap counts it.
+func TestFirstAttemptContinuesASequence(t *testing.T) {
+	p := mustNew(t, redress.WithClock(redresstest.NewAutoClock(epoch)), redress.WithRetry(
+		retry.WithDefer(true), retry.WithMaxAttempts(4), retry.WithBackoff(backoff.Exponential(time.Second, time.Hour))))
+	tests := []struct {
+		first      int
+		wantReason redress.StopReason
+		wantNext   time.Duration
+		wantAt     int
+	}{
+		{1, redress.StopScheduled, time.Second, 1},
+		{3, redress.StopScheduled, 4 * time.Second, 3},
+		{4, redress.StopMaxAttempts, 0, 4},
+	}
+	for _, tt := range tests {
+		rec := &events{}
+		err := redress.Do(context.Background(), func(context.Context) error { return errTransient }, p,
+			redress.WithFirstAttempt(tt.first), redress.WithObserver(rec))
+		var se *redress.StopError
+		if !errors.As(err, &se) || se.Reason != tt.wantReason || se.NextDelay != tt.wantNext || se.Attempts != tt.wantAt {
+			t.Errorf("first attempt %d: %v (next %v), want %s next %v at attempt %d", tt.first, err, se.NextDelay,
+				tt.wantReason, tt.wantNext, tt.wantAt)
+		}
+		if ev := rec.all(); len(ev) == 0 || ev[0].Attempt != tt.first {
+			t.Errorf("first attempt %d: events %+v", tt.first, ev)
+		}
+	}
+	if _, err := redress.New(redress.WithFirstAttempt(0)); !errors.Is(err, redress.ErrInvalidConfig) {
+		t.Errorf("WithFirstAttempt(0): %v, want ErrInvalidConfig", err)
+	}
+}
