@@ -3,6 +3,7 @@
 package classifier
 
 import (
+	"database/sql/driver"
 	"io"
 	"syscall"
 )
@@ -16,4 +17,5 @@ var connectionErrors = [...]error{
 	syscall.EPIPE,
 	syscall.ETIMEDOUT,
 	io.ErrUnexpectedEOF,
+	driver.ErrBadConn, // database/sql: the connection is bad; sql.DB retries it on a new one
 }

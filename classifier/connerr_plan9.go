@@ -1,6 +1,9 @@
 package classifier
 
-import "io"
+import (
+	"database/sql/driver"
+	"io"
+)
 
 // connectionErrors are the errors of a connection that failed in a way
 // worth retrying on a new one (rule 3 of Default). Plan 9 reports network
@@ -8,4 +11,5 @@ import "io"
 // recognised there.
 var connectionErrors = [...]error{
 	io.ErrUnexpectedEOF,
+	driver.ErrBadConn, // database/sql: the connection is bad; sql.DB retries it on a new one
 }

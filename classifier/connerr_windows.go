@@ -1,6 +1,7 @@
 package classifier
 
 import (
+	"database/sql/driver"
 	"io"
 	"syscall"
 )
@@ -21,4 +22,5 @@ var connectionErrors = [...]error{
 	syscall.Errno(10061),    // WSAECONNREFUSED
 	syscall.Errno(10060),    // WSAETIMEDOUT
 	io.ErrUnexpectedEOF,
+	driver.ErrBadConn, // database/sql: the connection is bad; sql.DB retries it on a new one
 }

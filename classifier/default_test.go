@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"io"
@@ -206,6 +207,7 @@ func TestDefault(t *testing.T) {
 		{name: "etimedout", give: syscall.ETIMEDOUT, want: Classification{Class: Transient}},
 		{name: "other errno", give: syscallErr(syscall.EACCES), want: Classification{}},
 		{name: "unexpected eof", give: wrap2(io.ErrUnexpectedEOF), want: Classification{Class: Transient}},
+		{name: "database/sql bad connection", give: fmt.Errorf("query: %w", driver.ErrBadConn), want: Classification{Class: Transient}},
 		{name: "eof from an http request", give: wrap2(&url.Error{Op: "Get", URL: "http://x", Err: io.EOF}), want: Classification{Class: Transient, Details: request("GET", "x")}},
 		{name: "eof alone is the end of a stream", give: wrap2(io.EOF), want: Classification{}},
 		{name: "eof", give: io.EOF, want: Classification{}},
