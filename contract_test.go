@@ -17,7 +17,7 @@ import (
 	"github.com/redress-go/redress/retry"
 )
 
-// TestUsageContract runs the usage contract of DESIGN.md as written (on a
+// TestUsageContract runs the usage contract of the design as written (on a
 // fake clock where it would sleep), so that a change that breaks a name or
 // a signature it fixes fails to compile here.
 func TestUsageContract(t *testing.T) {
@@ -47,6 +47,14 @@ func TestUsageContract(t *testing.T) {
 		breaker.WithHalfOpenProbes(1),
 		breaker.WithClock(clk),
 	)
+	// A mode of its own: opens after 3 failures in a row.
+	consecutive := breaker.New(breaker.WithConsecutiveFailures(3), breaker.WithClock(clk))
+	for range 3 {
+		consecutive.Record(mustAllow(t, consecutive), breaker.Failure, classifier.Transient)
+	}
+	if !consecutive.IsOpen() {
+		t.Errorf("a consecutive-failures breaker is %v after 3 failures in a row, want open", consecutive.State())
+	}
 	var state breaker.State = br.State()
 	_ = state.String()
 	_ = br.FailureCount()
@@ -177,4 +185,13 @@ func TestUsageContract(t *testing.T) {
 	for _, s := range []breaker.State{breaker.Closed, breaker.Open, breaker.HalfOpen} {
 		_ = s.String()
 	}
+}
+
+func mustAllow(t *testing.T, b *breaker.Breaker) breaker.Ticket {
+	t.Helper()
+	tk, err := b.Allow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tk
 }

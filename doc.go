@@ -11,9 +11,11 @@
 //
 // A *Policy, built once with New from With... options, is immutable, safe
 // for concurrent use and is itself an Option, so later options override it
-// for one call. Execute with a prebuilt policy and no other option makes
-// no allocation on the success path (with WithoutDeadline: a deadline
-// needs a context per attempt, unless the caller's context ends first).
+// for one call, without rebuilding it. Execute with a prebuilt policy and
+// no other option makes no allocation on the success path without a
+// deadline of the policy's own (WithoutDeadline, or a caller's deadline
+// that ends first), and one with it: the call's context, made once per
+// call and armed only when the operation waits on its Done channel.
 //
 // # The pipeline
 //
@@ -45,7 +47,8 @@
 // context, cut at the earlier of the attempt timeout (WithAttemptTimeout)
 // and the call's deadline (WithDeadline). Operations are cooperative: they
 // must honour their context, because Go offers no way to stop a goroutine
-// from outside.
+// from outside. A call whose context is already done runs nothing: it
+// stops at once with 0 attempts.
 //
 // WithOrder moves the breaker, throttle, bulkhead and attempt middleware
 // around the retry loop: before it they run once per call, after it once
@@ -103,4 +106,14 @@
 // every sleep return at once while recording it, NewClock makes sleeps
 // wait for Advance. On the real clock, Execute also runs inside
 // testing/synctest.
+//
+// # Where things are
+//
+// redress.go holds Execute, Do, Policy and how options resolve for a call;
+// options.go the core options; middleware.go attempt and call middleware;
+// pipeline.go the stages and WithOrder; guards.go the breaker, budget,
+// bulkhead and throttle as guards of one shape; loop.go the retry loop and
+// how a call stops; attempt.go the attempt's context and the operation;
+// hedge.go, fallback.go and adaptive.go the optional stages; events.go,
+// slog.go and errors.go what a call reports.
 package redress

@@ -58,8 +58,12 @@ func WithBreaker(b CircuitBreaker) Option {
 // a budget that returns an error fails closed the same way. A budget that
 // learns from traffic (a budget.Learner) is told of each call and of the
 // outcome of each attempt, except failures of classes that are never
-// retried and attempts the caller cancelled. Share one budget among every
-// policy that calls the same dependency. Default none; repeating replaces.
+// retried and attempts the caller cancelled. A budget whose price of a
+// retry depends on the failure (a budget.ClassAware, such as
+// budget.NewQuota) is asked with each failure's error and classification
+// and told how every successful call ended, so that it can refund. Share
+// one budget among every policy that calls the same dependency. Default
+// none; repeating replaces.
 func WithBudget(b budget.Budget) Option {
 	return optionFunc(func(c *config) {
 		if b == nil {

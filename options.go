@@ -12,8 +12,7 @@ import (
 	"github.com/redress-go/redress/throttle"
 )
 
-// Default settings, as DESIGN.md's table gives them. The retry defaults
-// live in package retry.
+// Default settings. The retry defaults live in package retry.
 const (
 	// DefaultDeadline bounds a whole call when WithDeadline is not given.
 	DefaultDeadline = 60 * time.Second
