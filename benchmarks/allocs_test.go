@@ -7,24 +7,86 @@ import (
 	"github.com/redress-go/redress"
 )
 
-// TestSuccessPathAllocs holds redress to DESIGN.md's performance budget: the
-// success path of a prebuilt policy with breaker, budget and retry makes no
-// allocation. WithoutDeadline is part of that path: a deadline gives each
-// attempt a context of its own, which allocates.
-func TestSuccessPathAllocs(t *testing.T) {
+// TestAllocs holds redress to its allocation budget on the paths users run,
+// written the way they write them:
+//
+//   - with a deadline of the policy's own in force (the default 60 s), a
+//     call makes at most one allocation, its context, made once per call
+//     and not per attempt, whatever the policy holds and however many
+//     retries the call makes;
+//   - with no deadline of the policy's own (WithoutDeadline), a prebuilt
+//     policy's call makes none, and a per-call option on top of it at most
+//     one, the overlay of the policy's configuration.
+//
+// The race detector allocates on its own, so the test skips itself under
+// -race; scripts/test runs it again without (go test -run Alloc).
+func TestAllocs(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector allocates; allocation counts mean nothing under it")
 	}
 	ctx := context.Background()
-	p := fullPolicy(t)
-	var err error
-	got := testing.AllocsPerRun(1000, func() {
-		sink, err = redress.Execute(ctx, succeed, p)
-	})
-	if err != nil {
-		t.Fatal(err)
+	withDeadline := prebuilt(t)
+	withoutDeadline := prebuilt(t, redress.WithoutDeadline())
+	flaky := prebuilt(t, redress.WithRetry(zeroDelay))
+	failing := failTwice()
+	attempts := 0
+	countedFailing := func(ctx context.Context) (int, error) {
+		attempts++
+		return failing(ctx)
 	}
-	if got != 0 {
-		t.Errorf("redress.Execute with a prebuilt policy (breaker, budget, retry, WithoutDeadline): %v allocations per call, want 0", got)
+	tests := []struct {
+		name string
+		call func() (int, error)
+		want float64 // at most
+	}{
+		{
+			name: "Execute(ctx, op) with no options",
+			call: func() (int, error) { return redress.Execute(ctx, succeed) },
+			want: 1,
+		},
+		{
+			name: "prebuilt breaker+budget+retry, default deadline",
+			call: func() (int, error) { return redress.Execute(ctx, succeed, withDeadline) },
+			want: 1,
+		},
+		{
+			name: "two failures then success, default deadline",
+			call: func() (int, error) { return redress.Execute(ctx, countedFailing, flaky) },
+			want: 1,
+		},
+		{
+			name: "prebuilt policy WithoutDeadline + WithOperation per call",
+			call: func() (int, error) {
+				return redress.Execute(ctx, succeed, withoutDeadline, redress.WithOperation("x"))
+			},
+			want: 1,
+		},
+		{
+			name: "prebuilt breaker+budget+retry, WithoutDeadline",
+			call: func() (int, error) { return redress.Execute(ctx, succeed, withoutDeadline) },
+			want: 0,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			const runs = 1000
+			var err error
+			got := testing.AllocsPerRun(runs, func() {
+				var v int
+				if v, err = tt.call(); err == nil && v != 42 {
+					t.Errorf("result %d, want 42", v)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got > tt.want {
+				t.Errorf("%v allocations per call, want at most %v", got, tt.want)
+			}
+		})
+	}
+	// AllocsPerRun makes one warm-up call before its runs.
+	if want := 3 * 1001; attempts != want {
+		t.Errorf("the failing operation ran %d times, want %d: three attempts per call", attempts, want)
 	}
 }

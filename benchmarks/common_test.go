@@ -20,6 +20,19 @@ import (
 // function value, so passing it to a library allocates nothing.
 func succeed(context.Context) (int, error) { return 42, nil }
 
+// succeedWaiting is succeed for an operation that, like any operation doing
+// I/O, asks its context for Done: that arms redress's call context (a timer
+// on the clock and a registration with the caller's context), which succeed
+// never does.
+func succeedWaiting(ctx context.Context) (int, error) {
+	select {
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	default:
+		return 42, nil
+	}
+}
+
 // errFlaky is the failure of the failure-path benchmarks, marked TRANSIENT
 // once so that redress retries it without a classifier of its own. The peers
 // retry every error, so to them it is a plain error.
@@ -43,19 +56,20 @@ func failTwice() func(context.Context) (int, error) {
 // newBreaker returns a redress breaker that a benchmark never opens.
 func newBreaker() *breaker.Breaker { return breaker.New() }
 
-// newBudget returns a redress budget that a benchmark never exhausts.
+// newBudget returns a redress budget that a benchmark never exhausts: every
+// retry it is asked for is granted.
 func newBudget() budget.Budget { return budget.New(math.MaxInt, time.Minute) }
 
-// fullPolicy is the policy whose success path must not allocate: breaker,
-// budget and retry, no deadline. opts are added at the end.
-func fullPolicy(tb testing.TB, opts ...redress.Option) *redress.Policy {
+// prebuilt is the policy of the "prebuilt" rows: breaker, budget and retry
+// (five attempts), with the default 60 s deadline unless opts say otherwise
+// (WithoutDeadline). opts are added at the end.
+func prebuilt(tb testing.TB, opts ...redress.Option) *redress.Policy {
 	tb.Helper()
 	all := append([]redress.Option{
 		redress.WithOperation("bench"),
 		redress.WithBreaker(newBreaker()),
 		redress.WithBudget(newBudget()),
 		redress.WithRetry(retry.WithMaxAttempts(5)),
-		redress.WithoutDeadline(),
 	}, opts...)
 	p, err := redress.New(all...)
 	if err != nil {

@@ -6,11 +6,13 @@ require (
 	github.com/avast/retry-go/v4 v4.7.0
 	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/failsafe-go/failsafe-go v0.9.8
+	github.com/hashicorp/go-retryablehttp v0.7.8
 	github.com/redress-go/redress v0.2.0
 	github.com/sony/gobreaker/v2 v2.4.0
+	golang.org/x/sync v0.20.0
 )
 
 require (
 	github.com/bits-and-blooms/bitset v1.24.4 // indirect
-	golang.org/x/sync v0.20.0 // indirect
+	github.com/hashicorp/go-cleanhttp v0.5.2 // indirect
 )

@@ -20,24 +20,11 @@ import (
 func BenchmarkRetryTwoFailures(b *testing.B) {
 	ctx := context.Background()
 
-	b.Run("redress/retry", func(b *testing.B) {
-		p, err := redress.New(
-			redress.WithRetry(retry.WithMaxAttempts(5), zeroDelay),
-			redress.WithoutDeadline(),
-		)
-		if err != nil {
-			b.Fatal(err)
-		}
-		op := failTwice()
-		b.ReportAllocs()
-		for b.Loop() {
-			use(redress.Execute(ctx, op, p))
-		}
-	})
-	b.Run("redress/policy", func(b *testing.B) {
-		// breaker + budget + retry: each retry is granted by the budget,
-		// and the call's success is recorded once with the breaker.
-		p := fullPolicy(b, redress.WithRetry(zeroDelay))
+	b.Run("redress/prebuilt", func(b *testing.B) {
+		// breaker + budget + retry with the default 60 s deadline: each
+		// retry is granted by the budget, the call's success is recorded
+		// once with the breaker, and one context serves all three attempts.
+		p := prebuilt(b, redress.WithRetry(zeroDelay))
 		op := failTwice()
 		b.ReportAllocs()
 		for b.Loop() {
@@ -47,27 +34,19 @@ func BenchmarkRetryTwoFailures(b *testing.B) {
 	b.Run("cenkalti-backoff", func(b *testing.B) {
 		op := failTwice()
 		opNoCtx := func() (int, error) { return op(ctx) }
-		opts := []cenkalti.RetryOption{
-			cenkalti.WithBackOff(&cenkalti.ZeroBackOff{}),
-			cenkalti.WithMaxTries(5),
-		}
 		b.ReportAllocs()
 		for b.Loop() {
-			use(cenkalti.Retry(ctx, opNoCtx, opts...))
+			use(cenkalti.Retry(ctx, opNoCtx,
+				cenkalti.WithBackOff(&cenkalti.ZeroBackOff{}), cenkalti.WithMaxTries(5)))
 		}
 	})
 	b.Run("retry-go", func(b *testing.B) {
 		op := failTwice()
 		opNoCtx := func() (int, error) { return op(ctx) }
-		opts := []retrygo.Option{
-			retrygo.Context(ctx),
-			retrygo.Attempts(5),
-			retrygo.Delay(0),
-			retrygo.DelayType(retrygo.FixedDelay),
-		}
 		b.ReportAllocs()
 		for b.Loop() {
-			use(retrygo.DoWithData(opNoCtx, opts...))
+			use(retrygo.DoWithData(opNoCtx, retrygo.Context(ctx), retrygo.Attempts(5),
+				retrygo.Delay(0), retrygo.DelayType(retrygo.FixedDelay)))
 		}
 	})
 	b.Run("failsafe-go", func(b *testing.B) {
@@ -80,6 +59,28 @@ func BenchmarkRetryTwoFailures(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			use(ex.Get(opNoCtx))
+		}
+	})
+	b.Run("redress/prebuilt/without-deadline", func(b *testing.B) {
+		p := prebuilt(b, redress.WithRetry(zeroDelay), redress.WithoutDeadline())
+		op := failTwice()
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(ctx, op, p))
+		}
+	})
+	b.Run("redress/retry-only/without-deadline", func(b *testing.B) {
+		p, err := redress.New(
+			redress.WithRetry(retry.WithMaxAttempts(5), zeroDelay),
+			redress.WithoutDeadline(),
+		)
+		if err != nil {
+			b.Fatal(err)
+		}
+		op := failTwice()
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(ctx, op, p))
 		}
 	})
 }
