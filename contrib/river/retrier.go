@@ -1,0 +1,160 @@
+package redressriver
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/retry"
+)
+
+// Retrier runs River jobs under a redress policy and tells River when to
+// run a failed job again. It is both a worker middleware
+// (rivertype.WorkerMiddleware, for river.Config.Middleware or a worker's
+// Middleware method) and a retry policy (river.ClientRetryPolicy, for
+// river.Config.RetryPolicy); give the same Retrier to both, since the
+// middleware hands the delay it decided to the retry policy.
+//
+// Each run of a job is one call of the policy in defer mode whose first
+// attempt is the job's attempt number (JobRow.Attempt), so the policy's
+// caps and backoff growth go on across deliveries. What the call's end
+// does to the job:
+//
+//   - success: the job completes;
+//   - a retry the policy schedules, for a RATE_LIMIT failure that carries
+//     the server's Retry-After: the job is snoozed (river.JobSnooze) for
+//     the policy's delay, which does not use up one of River's attempts;
+//   - any other retry the policy schedules: the job fails with the
+//     *redress.StopError (reason SCHEDULED) and River reschedules it
+//     NextDelay later, through NextRetry;
+//   - the job's context ended (River's job timeout or the client
+//     stopping): the job fails with the work's error and River handles it
+//     as usual;
+//   - any other stop (a PERMANENT, AUTH or PERMISSION failure, the policy's
+//     attempts or a class's cap used up, the budget denied the retry, an
+//     open breaker…): the job is cancelled (river.JobCancel) with the
+//     *redress.StopError, and runs no more.
+//
+// The policy's own deadline does not apply: a run is bounded by River's
+// job timeout and the policy's attempt timeout (redress.WithAttemptTimeout),
+// and the wait before the next run is spent in the queue, not in the
+// worker, so neither deadline can veto it.
+//
+// A Retrier is safe for concurrent use.
+type Retrier struct {
+	river.MiddlewareDefaults
+
+	policy *redress.Policy
+	err    error
+
+	// scheduled holds, per job ID, the delay a failed run decided until
+	// River asks NextRetry for it.
+	scheduled sync.Map // int64 → schedule
+}
+
+// schedule is a delay decided for one run of a job.
+type schedule struct {
+	attempt int
+	delay   time.Duration
+}
+
+var (
+	_ rivertype.WorkerMiddleware = (*Retrier)(nil)
+	_ river.ClientRetryPolicy    = (*Retrier)(nil)
+)
+
+// New returns a Retrier for the policy opts describe (a *redress.Policy is
+// an option). Defer mode is turned on and the policy's deadline removed,
+// whatever opts say. Invalid options do not panic: Err reports them, and
+// every job the Retrier runs then fails, without running its work, with an
+// error matching redress.ErrInvalidConfig, and is rescheduled by River's
+// default retry policy, so that the jobs wait for a fixed build instead of
+// being lost.
+func New(opts ...redress.Option) *Retrier {
+	all := make([]redress.Option, 0, len(opts)+2)
+	all = append(all, opts...)
+	all = append(all, redress.WithRetry(retry.WithDefer(true)), redress.WithoutDeadline())
+	p, err := redress.New(all...)
+	return &Retrier{policy: p, err: err}
+}
+
+// Err reports invalid options given to New, matching
+// redress.ErrInvalidConfig; nil when the options are valid.
+func (r *Retrier) Err() error { return r.err }
+
+// Work runs the job (doInner) as one call of the policy; see Retrier for
+// what the call's end does to the job. It is River's worker middleware
+// hook.
+func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(context.Context) error) error {
+	if r.err != nil {
+		return r.err
+	}
+	r.scheduled.Delete(job.ID) // a delay left over from a run River did not retry
+	err := redress.Do(withoutDeadline{ctx}, func(actx context.Context) error {
+		// The work keeps the job's own deadline, hidden from the policy.
+		if dl, ok := ctx.Deadline(); ok {
+			var cancel context.CancelFunc
+			actx, cancel = context.WithDeadline(actx, dl)
+			defer cancel()
+		}
+		return doInner(actx)
+	}, r.policy, redress.WithFirstAttempt(max(job.Attempt, 1)))
+	if err == nil {
+		return nil
+	}
+	var se *redress.StopError
+	if !errors.As(err, &se) {
+		return err // not a stop of the call (never expected)
+	}
+	switch se.Reason {
+	case redress.StopScheduled:
+		if se.LastClass == classifier.RateLimit && r.policy.Classifier().Classify(se.Err).RetryAfter > 0 {
+			return river.JobSnooze(se.NextDelay)
+		}
+		if job.Attempt < job.MaxAttempts {
+			r.scheduled.Store(job.ID, schedule{attempt: job.Attempt, delay: se.NextDelay})
+		}
+		return err
+	case redress.StopAborted:
+		if se.Err != nil {
+			return se.Err
+		}
+		return err // the job's context ended before the work ran
+	}
+	return river.JobCancel(err)
+}
+
+// NextRetry returns when River should run the failed job again: the delay
+// the policy decided for the job's last run, from now. For a run that
+// decided none (a panic, River's job timeout), it is the delay the
+// policy's strategy gives a TRANSIENT failure of that attempt, or now when
+// the policy allows no further attempt (the next run is then cancelled by
+// the policy's cap). With invalid options it is River's default retry
+// policy's answer. It is River's client retry policy hook.
+func (r *Retrier) NextRetry(job *rivertype.JobRow) time.Time {
+	if r.err != nil {
+		return (&river.DefaultClientRetryPolicy{}).NextRetry(job)
+	}
+	now := r.policy.Clock().Now()
+	if v, ok := r.scheduled.LoadAndDelete(job.ID); ok {
+		if s := v.(schedule); s.attempt == job.Attempt {
+			return now.Add(s.delay)
+		}
+	}
+	var t retry.Tracker
+	d := r.policy.Retry().Decide(&t, max(job.Attempt, 1), classifier.Classification{Class: classifier.Transient}, retry.NoDeadline)
+	return now.Add(d.Delay)
+}
+
+// withoutDeadline is a context that ends with its parent but reports no
+// deadline, so that the policy's decision in defer mode is not vetoed by a
+// job timeout the wait before the next run is not spent in.
+type withoutDeadline struct{ context.Context }
+
+func (withoutDeadline) Deadline() (time.Time, bool) { return time.Time{}, false }
