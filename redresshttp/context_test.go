@@ -161,3 +161,35 @@ func TestTransportBodyOutlivesTheAttempt(t *testing.T) {
 		}
 	})
 }
+
+// The policy's deadline cuts a request that waits for its headers, also
+// without an attempt timeout, on the policy's clock.
+func TestTransportDeadlineCutsTheRequest(t *testing.T) {
+	arrived := make(chan struct{})
+	srv := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		close(arrived)
+		<-r.Context().Done() // until the client gives up
+	})
+	clk := redresstest.NewClock(time.Unix(0, 0))
+	tr := &redresshttp.Transport{Base: newBase(t), Policy: testPolicy(clk, redress.WithDeadline(5*time.Second))}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
+	type result struct {
+		resp *http.Response
+		err  error
+	}
+	done := make(chan result)
+	go func() {
+		resp, err := tr.RoundTrip(req)
+		done <- result{resp, err}
+	}()
+
+	<-arrived // the deadline's timer was set before the request was sent
+	clk.Advance(5 * time.Second)
+	r := <-done
+	if r.resp != nil || !errors.Is(r.err, context.DeadlineExceeded) {
+		t.Fatalf("RoundTrip = %v, %v; want no response and an error matching context.DeadlineExceeded", r.resp, r.err)
+	}
+	if got := srv.requests(); got != 1 {
+		t.Errorf("server received %d requests; want 1", got)
+	}
+}

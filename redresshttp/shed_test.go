@@ -15,18 +15,20 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/bulkhead"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresshttp"
 	"github.com/redress-go/redress/redresstest"
+	"github.com/redress-go/redress/throttle"
 )
 
 // newBulkhead returns a bulkhead of n slots that does not wait for one.
-func newBulkhead(n int) redress.Option { return redress.WithBulkhead(redress.NewBulkhead(n, 0)) }
+func newBulkhead(n int) redress.Option { return redress.WithBulkhead(bulkhead.New(n)) }
 
 // newRefusingThrottle returns a throttle that has seen only failures, so
 // that it refuses nearly every request (with this seed, the next one).
 func newRefusingThrottle() redress.Option {
-	th := redress.NewThrottle(redress.ThrottleConfig{K: 1, Seed: 1})
+	th := throttle.New(throttle.WithK(1), throttle.WithSeed(1))
 	for range 1000 {
 		th.Record(false)
 	}
