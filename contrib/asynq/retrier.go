@@ -42,10 +42,16 @@ import (
 //   - the task's context ended (its timeout or deadline, or the server
 //     shutting down): the task fails with the handler's error and asynq
 //     handles it as usual;
+//   - the policy shed the task before its handler ran (an open breaker, a
+//     full bulkhead, a client-side throttle): the task is retried after
+//     the delay the policy's strategy gives a TRANSIENT failure of its
+//     attempt, and IsFailure reports false;
 //   - any other stop (a PERMANENT, AUTH or PERMISSION failure, the policy's
-//     attempts or a class's cap used up, the budget denied the retry, an
-//     open breaker…): the error wraps asynq.SkipRetry as well as the
-//     *redress.StopError, and asynq archives the task without retrying it.
+//     attempts or a class's cap used up, the budget denied the retry): the
+//     error wraps asynq.SkipRetry as well as the *redress.StopError, and
+//     asynq archives the task without retrying it. A task asynq delivers
+//     after the policy's last attempt (its last run panicked or timed out)
+//     is archived without running.
 //
 // The policy's own deadline does not apply: a run is bounded by the task's
 // timeout or deadline and the policy's attempt timeout
@@ -87,6 +93,13 @@ func (r *Retrier) Middleware(next asynq.Handler) asynq.Handler {
 			return r.err
 		}
 		retried, _ := asynq.GetRetryCount(ctx)
+		attempt := retried + 1
+		if last := r.policy.Retry().MaxAttempts(); attempt > last {
+			// asynq retried a run that decided no delay (a panic, a task
+			// timeout) after the policy's last attempt.
+			se := &redress.StopError{Reason: redress.StopMaxAttempts, Operation: r.policy.Operation(), Attempts: last}
+			return fmt.Errorf("%w (%w)", se, asynq.SkipRetry)
+		}
 		err := redress.Do(withoutDeadline{ctx}, func(actx context.Context) error {
 			// The handler keeps the task's own deadline, hidden from the policy.
 			if dl, ok := ctx.Deadline(); ok {
@@ -95,7 +108,7 @@ func (r *Retrier) Middleware(next asynq.Handler) asynq.Handler {
 				defer cancel()
 			}
 			return next.ProcessTask(actx, task)
-		}, r.policy, redress.WithFirstAttempt(retried+1))
+		}, r.policy, redress.WithFirstAttempt(attempt))
 		if err == nil {
 			return nil
 		}
@@ -106,7 +119,7 @@ func (r *Retrier) Middleware(next asynq.Handler) asynq.Handler {
 		switch se.Reason {
 		case redress.StopScheduled:
 			if se.LastClass == classifier.RateLimit && r.policy.Classifier().Classify(se.Err).RetryAfter > 0 {
-				return &snoozeError{stop: se}
+				return &snoozeError{delay: se.NextDelay, err: err}
 			}
 			return err
 		case redress.StopAborted:
@@ -114,6 +127,12 @@ func (r *Retrier) Middleware(next asynq.Handler) asynq.Handler {
 				return se.Err
 			}
 			return err // the task's context ended before the handler ran
+		case redress.StopCircuitOpen, redress.StopBulkheadFull, redress.StopThrottled:
+			// The policy shed the task before its handler ran: not a
+			// failure of the task, so it does not count against MaxRetry.
+			if d, ok := r.transientDelay(attempt); ok {
+				return &snoozeError{delay: d, err: err}
+			}
 		}
 		return fmt.Errorf("%w (%w)", err, asynq.SkipRetry)
 	})
@@ -123,39 +142,61 @@ func (r *Retrier) Middleware(next asynq.Handler) asynq.Handler {
 // again: the delay the policy decided for the run that failed with err.
 // For a run that decided none (a panic, the task's timeout), it is the
 // delay the policy's strategy gives a TRANSIENT failure of that attempt
-// (n+1, n being the retries so far); with invalid options,
-// asynq.DefaultRetryDelayFunc's. Its type is that of an
+// (n+1, n being the retries so far; the next run is archived without
+// running if the policy allows no further attempt). With invalid options
+// it is asynq.DefaultRetryDelayFunc's. Its type is that of an
 // asynq.RetryDelayFunc: set it as asynq.Config.RetryDelayFunc.
 func (r *Retrier) RetryDelay(n int, err error, task *asynq.Task) time.Duration {
 	if r.err != nil {
 		return asynq.DefaultRetryDelayFunc(n, err, task)
 	}
+	var s *snoozeError
+	if errors.As(err, &s) {
+		return s.delay
+	}
 	var se *redress.StopError
 	if errors.As(err, &se) && se.Reason == redress.StopScheduled {
 		return se.NextDelay
 	}
-	var t retry.Tracker
-	return r.policy.Retry().Decide(&t, n+1, classifier.Classification{Class: classifier.Transient}, retry.NoDeadline).Delay
+	d, _ := r.transientDelay(n + 1)
+	return d
 }
 
 // IsFailure reports whether err counts as a failure of the task: every
-// error but a rate-limited run the policy rescheduled for the server's
-// Retry-After, which asynq then retries without counting it against the
-// task's MaxRetry. Set it as asynq.Config.IsFailure.
+// error but that of a run the policy rescheduled for a server's
+// Retry-After or shed before the handler ran, which asynq then retries
+// without counting it against the task's MaxRetry. Set it as
+// asynq.Config.IsFailure.
 func (r *Retrier) IsFailure(err error) bool {
 	var s *snoozeError
 	return err != nil && !errors.As(err, &s)
 }
 
-// snoozeError is the error of a rate-limited run: the task is retried
-// after the stop's NextDelay and the run is not counted as a failure.
-type snoozeError struct{ stop *redress.StopError }
-
-func (e *snoozeError) Error() string {
-	return fmt.Sprintf("redressasynq: rate limited, retry in %v: %v", e.stop.NextDelay, e.stop)
+// transientDelay is the delay the policy's strategy gives a TRANSIENT
+// failure of attempt n, computed as if another attempt were allowed; ok
+// is false when the policy retries no TRANSIENT failure at all.
+func (r *Retrier) transientDelay(n int) (d time.Duration, ok bool) {
+	p := r.policy.Retry()
+	if p.MaxAttempts() < 2 {
+		return 0, false
+	}
+	var t retry.Tracker
+	dec := p.Decide(&t, min(max(n, 1), p.MaxAttempts()-1), classifier.Classification{Class: classifier.Transient}, retry.NoDeadline)
+	return dec.Delay, dec.Retry
 }
 
-func (e *snoozeError) Unwrap() error { return e.stop }
+// snoozeError is the error of a run asynq retries after delay without
+// counting it as a failure: rate limited, or shed by the policy.
+type snoozeError struct {
+	delay time.Duration
+	err   error // the call's *redress.StopError
+}
+
+func (e *snoozeError) Error() string {
+	return fmt.Sprintf("redressasynq: retry in %v, not a failure: %v", e.delay, e.err)
+}
+
+func (e *snoozeError) Unwrap() error { return e.err }
 
 // withoutDeadline is a context that ends with its parent but reports no
 // deadline, so that the policy's decision in defer mode is not vetoed by a

@@ -12,6 +12,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/backoff"
+	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	redressasynq "github.com/redress-go/redress/contrib/asynq"
 	"github.com/redress-go/redress/redresstest"
@@ -94,6 +95,20 @@ func TestPerClassCap(t *testing.T) {
 	r := testRetrier(t, redress.WithRetry(retry.WithMaxAttemptsFor(classifier.Concurrency, 0)))
 	got := outcome(r, classifier.Mark(errUpstream, classifier.Concurrency))
 	if diff := cmp.Diff("archived: MAX_ATTEMPTS_PER_CLASS after attempt 1", got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+// TestShedTasksSnooze: a task the policy sheds before its handler runs
+// (here an open breaker) is retried after the policy's TRANSIENT delay
+// and not counted as a failure.
+func TestShedTasksSnooze(t *testing.T) {
+	clk := redresstest.NewAutoClock(epoch)
+	br := breaker.New(breaker.WithConsecutiveFailures(1), breaker.WithClock(clk))
+	r := testRetrier(t, redress.WithClock(clk), redress.WithBreaker(br))
+	got := []string{outcome(r, classifier.MarkTransient(errUpstream)), outcome(r, nil)}
+	want := []string{"SCHEDULED, retry in 1s, failure true", "CIRCUIT_OPEN, retry in 1s, failure false"}
+	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
 	}
 }

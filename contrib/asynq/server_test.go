@@ -24,7 +24,7 @@ import (
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
 // script is a handler whose n-th run ends as outcomes[n-1] (the last one
-// repeats): "ok", "transient", "permanent" or "ratelimit:<duration>". It
+// repeats): "ok", "transient", "permanent", "panic" or "ratelimit:<duration>". It
 // records when each run started and the retry count asynq gave it.
 type script struct {
 	outcomes []string
@@ -50,6 +50,8 @@ func (s *script) ProcessTask(ctx context.Context, _ *asynq.Task) error {
 		return classifier.MarkTransient(errUpstream)
 	case "permanent":
 		return classifier.MarkPermanent(errUpstream)
+	case "panic":
+		panic("handler panicked")
 	}
 	d, err := time.ParseDuration(strings.TrimPrefix(o, "ratelimit:"))
 	if err != nil {
@@ -137,11 +139,10 @@ func runTask(t *testing.T, jobs *redressasynq.Retrier, h *script, runs, maxRetry
 			t.Fatalf("run %d of %d did not happen within 20 s", i+1, runs)
 		}
 	}
-	srv.Shutdown() // waits for the last run's result to be written
-	final, err := insp.GetTaskInfo(queue, info.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	// Wait until the task has ended: completed, or archived (which may
+	// take one more delivery that does not run the handler).
+	final := waitDone(t, insp, queue, info.ID)
+	srv.Shutdown()
 	return final, rec.all()
 }
 
@@ -150,6 +151,28 @@ func runTask(t *testing.T, jobs *redressasynq.Retrier, h *script, runs, maxRetry
 // seconds, truncated, so a delay under a second can end early.
 func retryAt(start time.Time, d time.Duration) time.Time {
 	return start.Add(d).Truncate(time.Second)
+}
+
+// waitDone polls the task's state until it is completed or archived.
+func waitDone(t *testing.T, insp *asynq.Inspector, queue, id string) *asynq.TaskInfo {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	timeout := time.After(20 * time.Second)
+	for {
+		info, err := insp.GetTaskInfo(queue, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.State == asynq.TaskStateCompleted || info.State == asynq.TaskStateArchived {
+			return info
+		}
+		select {
+		case <-tick.C:
+		case <-timeout:
+			t.Fatalf("task still %v after 20 s", info.State)
+		}
+	}
 }
 
 type summary struct {
@@ -225,5 +248,28 @@ func TestRateLimitSnoozes(t *testing.T) {
 	}
 	if earliest := retryAt(starts[0], 40*time.Millisecond); starts[1].Before(earliest) {
 		t.Errorf("second run %v after the first, before %v", starts[1].Sub(starts[0]), earliest)
+	}
+}
+
+// TestPanicOnTheLastAttempt: a run that panics decided no delay; asynq
+// retries it after the policy's TRANSIENT delay, and a delivery after the
+// policy's last attempt is archived without running the handler.
+func TestPanicOnTheLastAttempt(t *testing.T) {
+	jobs := redressasynq.New(redress.WithRetry(retry.WithMaxAttempts(2),
+		retry.WithBackoff(redresstest.Sequence(10*time.Millisecond, 30*time.Millisecond))))
+	h := &script{outcomes: []string{"transient", "panic"}}
+	info, delays := runTask(t, jobs, h, 2, 5)
+	_, retried := h.runs()
+	if diff := cmp.Diff(summary{asynq.TaskStateArchived, 2, []int{0, 1}}, summary{info.State, info.Retried, retried}); diff != "" {
+		t.Errorf("task (-want +got)\n%s", diff)
+	}
+	// The panic's delay is the strategy's for attempt 2, computed as if a
+	// third attempt were allowed: the sequence's first (attempt 1 is the
+	// last the policy could retry after).
+	if diff := cmp.Diff([]time.Duration{10 * time.Millisecond, 10 * time.Millisecond}, delays); diff != "" {
+		t.Errorf("delays given to asynq (-want +got)\n%s", diff)
+	}
+	if !strings.Contains(info.LastErr, "MAX_ATTEMPTS_GLOBAL after 2 attempts") {
+		t.Errorf("last error %q, want MAX_ATTEMPTS_GLOBAL after 2 attempts", info.LastErr)
 	}
 }

@@ -36,10 +36,15 @@ import (
 //   - the job's context ended (River's job timeout or the client
 //     stopping): the job fails with the work's error and River handles it
 //     as usual;
+//   - the policy shed the job before its work ran (an open breaker, a full
+//     bulkhead, a client-side throttle): the job is snoozed for the delay
+//     the policy's strategy gives a TRANSIENT failure of its attempt; it
+//     does not use up an attempt;
 //   - any other stop (a PERMANENT, AUTH or PERMISSION failure, the policy's
-//     attempts or a class's cap used up, the budget denied the retry, an
-//     open breaker…): the job is cancelled (river.JobCancel) with the
-//     *redress.StopError, and runs no more.
+//     attempts or a class's cap used up, the budget denied the retry): the
+//     job is cancelled (river.JobCancel) with the *redress.StopError, and
+//     runs no more. A job River delivers after the policy's last attempt
+//     (its last run panicked or timed out) is cancelled without running.
 //
 // The policy's own deadline does not apply: a run is bounded by River's
 // job timeout and the policy's attempt timeout (redress.WithAttemptTimeout),
@@ -96,6 +101,13 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 		return r.err
 	}
 	r.scheduled.Delete(job.ID) // a delay left over from a run River did not retry
+	attempt := max(job.Attempt, 1)
+	if last := r.policy.Retry().MaxAttempts(); attempt > last {
+		// River retried a run that decided no delay (a panic, a job
+		// timeout) after the policy's last attempt.
+		return river.JobCancel(&redress.StopError{Reason: redress.StopMaxAttempts,
+			Operation: r.policy.Operation(), Attempts: last})
+	}
 	err := redress.Do(withoutDeadline{ctx}, func(actx context.Context) error {
 		// The work keeps the job's own deadline, hidden from the policy.
 		if dl, ok := ctx.Deadline(); ok {
@@ -104,7 +116,7 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 			defer cancel()
 		}
 		return doInner(actx)
-	}, r.policy, redress.WithFirstAttempt(max(job.Attempt, 1)))
+	}, r.policy, redress.WithFirstAttempt(attempt))
 	if err == nil {
 		return nil
 	}
@@ -117,6 +129,7 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 		if se.LastClass == classifier.RateLimit && r.policy.Classifier().Classify(se.Err).RetryAfter > 0 {
 			return river.JobSnooze(se.NextDelay)
 		}
+		// River calls NextRetry only for a job it will retry.
 		if job.Attempt < job.MaxAttempts {
 			r.scheduled.Store(job.ID, schedule{attempt: job.Attempt, delay: se.NextDelay})
 		}
@@ -126,6 +139,12 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 			return se.Err
 		}
 		return err // the job's context ended before the work ran
+	case redress.StopCircuitOpen, redress.StopBulkheadFull, redress.StopThrottled:
+		// The policy shed the job before its work ran: not a failure of
+		// the job, so it does not use up an attempt.
+		if d, ok := r.transientDelay(attempt); ok {
+			return river.JobSnooze(d)
+		}
 	}
 	return river.JobCancel(err)
 }
@@ -133,10 +152,10 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 // NextRetry returns when River should run the failed job again: the delay
 // the policy decided for the job's last run, from now. For a run that
 // decided none (a panic, River's job timeout), it is the delay the
-// policy's strategy gives a TRANSIENT failure of that attempt, or now when
-// the policy allows no further attempt (the next run is then cancelled by
-// the policy's cap). With invalid options it is River's default retry
-// policy's answer. It is River's client retry policy hook.
+// policy's strategy gives a TRANSIENT failure of that attempt (the next
+// run is cancelled without running if the policy allows no further
+// attempt). With invalid options it is River's default retry policy's
+// answer. It is River's client retry policy hook.
 func (r *Retrier) NextRetry(job *rivertype.JobRow) time.Time {
 	if r.err != nil {
 		return (&river.DefaultClientRetryPolicy{}).NextRetry(job)
@@ -147,9 +166,21 @@ func (r *Retrier) NextRetry(job *rivertype.JobRow) time.Time {
 			return now.Add(s.delay)
 		}
 	}
+	d, _ := r.transientDelay(max(job.Attempt, 1))
+	return now.Add(d)
+}
+
+// transientDelay is the delay the policy's strategy gives a TRANSIENT
+// failure of attempt n, computed as if another attempt were allowed; ok
+// is false when the policy retries no TRANSIENT failure at all.
+func (r *Retrier) transientDelay(n int) (d time.Duration, ok bool) {
+	p := r.policy.Retry()
+	if p.MaxAttempts() < 2 {
+		return 0, false
+	}
 	var t retry.Tracker
-	d := r.policy.Retry().Decide(&t, max(job.Attempt, 1), classifier.Classification{Class: classifier.Transient}, retry.NoDeadline)
-	return now.Add(d.Delay)
+	dec := p.Decide(&t, min(n, p.MaxAttempts()-1), classifier.Classification{Class: classifier.Transient}, retry.NoDeadline)
+	return dec.Delay, dec.Retry
 }
 
 // withoutDeadline is a context that ends with its parent but reports no

@@ -13,6 +13,7 @@ import (
 
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/backoff"
+	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	redressriver "github.com/redress-go/redress/contrib/river"
 	"github.com/redress-go/redress/redresstest"
@@ -50,7 +51,11 @@ func testRetrier(t *testing.T, opts ...redress.Option) *redressriver.Retrier {
 // outcome runs one delivery of a job whose work returns workErr and says
 // what River is told to do with it.
 func outcome(r *redressriver.Retrier, job *rivertype.JobRow, workErr error) string {
-	err := r.Work(context.Background(), job, func(context.Context) error { return workErr })
+	return describe(r, job, r.Work(context.Background(), job, func(context.Context) error { return workErr }))
+}
+
+// describe says what River is told to do with a job whose run returned err.
+func describe(r *redressriver.Retrier, job *rivertype.JobRow, err error) string {
 	var (
 		cancel *river.JobCancelError
 		snooze *river.JobSnoozeError
@@ -115,6 +120,47 @@ func TestCapsAcrossDeliveries(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
+
+// TestShedJobsSnooze: a job the policy sheds before its work runs (here an
+// open breaker) is snoozed for the policy's TRANSIENT delay of its attempt.
+func TestShedJobsSnooze(t *testing.T) {
+	clk := redresstest.NewAutoClock(epoch)
+	br := breaker.New(breaker.WithConsecutiveFailures(1), breaker.WithClock(clk))
+	r := testRetrier(t, redress.WithClock(clk), redress.WithBreaker(br))
+	ran := 0
+	work := func(context.Context) error { ran++; return classifier.MarkTransient(errUpstream) }
+	var got []string
+	for attempt := 1; attempt <= 3; attempt++ {
+		job := &rivertype.JobRow{ID: 9, Attempt: attempt, MaxAttempts: 25}
+		got = append(got, describe(r, job, r.Work(context.Background(), job, work)))
+	}
+	want := []string{"SCHEDULED, retry in 1s", "snoozed 2s", "snoozed 4s"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if ran != 1 {
+		t.Errorf("work ran %d times, want once (then the breaker is open)", ran)
+	}
+}
+
+// TestBeyondThePolicysLastAttempt: River delivers a job again after the
+// policy's last attempt when that attempt panicked or timed out; the job
+// is cancelled without running.
+func TestBeyondThePolicysLastAttempt(t *testing.T) {
+	r := testRetrier(t)
+	job := &rivertype.JobRow{ID: 5, Attempt: 5, MaxAttempts: 25}
+	if diff := cmp.Diff(4*time.Second, r.NextRetry(&rivertype.JobRow{ID: 5, Attempt: 4, MaxAttempts: 25}).Sub(epoch)); diff != "" {
+		t.Errorf("NextRetry after a timeout at the last attempt: (-want +got)\n%s", diff)
+	}
+	ran := false
+	got := describe(r, job, r.Work(context.Background(), job, func(context.Context) error { ran = true; return nil }))
+	if diff := cmp.Diff("cancelled MAX_ATTEMPTS_GLOBAL after attempt 4", got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+	if ran {
+		t.Error("the work ran")
 	}
 }
 
