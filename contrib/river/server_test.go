@@ -257,3 +257,23 @@ func TestRateLimitSnoozes(t *testing.T) {
 		t.Errorf("second run %v after the first, want at least the Retry-After, 40ms", gap)
 	}
 }
+
+// TestPolicyCapCancels: the policy's MaxAttempts ends the job even when
+// River's MaxAttempts (5 here) would allow more.
+func TestPolicyCapCancels(t *testing.T) {
+	jobs := redressriver.New(redress.WithRetry(retry.WithMaxAttempts(3),
+		retry.WithBackoff(redresstest.Sequence(10*time.Millisecond))))
+	w := &scriptWorker{}
+	job := runJob(t, jobs, w, scriptArgs{Outcomes: []string{"transient"}})
+	type summary struct {
+		State   rivertype.JobState
+		Attempt int
+		Runs    int
+	}
+	if diff := cmp.Diff(summary{rivertype.JobStateCancelled, 3, 3}, summary{job.State, job.Attempt, len(w.starts())}); diff != "" {
+		t.Errorf("job (-want +got)\n%s", diff)
+	}
+	if n := len(job.Errors); n != 3 || !strings.Contains(job.Errors[n-1].Error, "MAX_ATTEMPTS_GLOBAL after 3 attempts") {
+		t.Errorf("errors %+v, want 3, the last MAX_ATTEMPTS_GLOBAL after 3 attempts", job.Errors)
+	}
+}
