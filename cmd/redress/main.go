@@ -7,7 +7,12 @@
 //	redress sim -scenario brooker            # Brooker's jitter comparison
 //	redress sim -scenario amplification      # the SRE book's retry amplification
 //
-// See docs/doctor.md and docs/simulator.md.
+// See docs/doctor.md and docs/simulator.md. The plots in docs/img are
+// made by go generate in this directory:
+//
+//go:generate go run . sim -plot ../../docs/img/outage.svg
+//go:generate go run . sim -scenario brooker -plot ../../docs/img/brooker.svg
+//go:generate go run . sim -scenario amplification -plot ../../docs/img/amplification.svg
 package main
 
 import (

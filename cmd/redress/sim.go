@@ -112,7 +112,7 @@ type call struct {
 // where Execute asks them and told what Execute tells them.
 func simulate(p *redress.Policy, clk *redresstest.Clock, be Backend, ld Load, bucket time.Duration, progress func(float64)) Result {
 	rng := rand.New(rand.NewPCG(ld.Seed, ld.Seed^0x9e3779b97f4a7c15))
-	res := Result{Bucket: bucket, Load: make([]int, int(ld.Duration/bucket)+1)}
+	res := Result{Bucket: bucket, Load: make([]int, int((ld.Duration+bucket-1)/bucket))}
 	rp, br, bud := p.Retry(), p.Breaker(), p.Budget()
 	learner, _ := bud.(budget.Learner)
 	classAware, _ := bud.(budget.ClassAware)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
 	"math"
@@ -17,7 +18,7 @@ func simCmd(args []string, stdout, stderr io.Writer) int {
 	scenario := fs.String("scenario", "outage", "outage, brooker or amplification")
 	file := fs.String("config", "", "policy file (outage scenario; default: a built-in one)")
 	policy := fs.String("policy", "api.call", "policy of the file the clients call through")
-	clients := fs.Int("clients", 500, "clients (brooker: the largest count; 100 is his)")
+	clients := fs.Int("clients", 500, "clients (brooker: the largest count, default 100, his)")
 	think := fs.Duration("think", time.Second, "time a client waits between calls")
 	duration := fs.Duration("duration", 3*time.Minute, "virtual time to simulate")
 	outageStart := fs.Duration("outage-start", 60*time.Second, "outage begins")
@@ -30,6 +31,13 @@ func simCmd(args []string, stdout, stderr io.Writer) int {
 	plotPath := fs.String("plot", "", "write a plot here (.svg or .png)")
 	if err := fs.Parse(args); err != nil {
 		return 2
+	}
+	if *scenario == "brooker" {
+		set := false
+		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "clients" })
+		if !set {
+			*clients = 100 // Brooker's largest count
+		}
 	}
 	var err error
 	switch *scenario {
