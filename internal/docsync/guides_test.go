@@ -23,8 +23,6 @@ var pending = map[string]bool{
 	"README.md":           true,
 	"docs/config.md":      true,
 	"docs/registry.md":    true,
-	"docs/doctor.md":      true,
-	"docs/simulator.md":   true,
 	"docs/job-queues.md":  true,
 	"docs/performance.md": true,
 
