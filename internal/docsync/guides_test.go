@@ -206,3 +206,26 @@ func TestPendingPagesAreGuides(t *testing.T) {
 		}
 	}
 }
+
+// TestIndexListsEveryGuide keeps docs/README.md, the index of the guides,
+// complete: every page of docs/ is linked from it.
+func TestIndexListsEveryGuide(t *testing.T) {
+	index, err := os.ReadFile(filepath.Join(root, "docs", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	linked := map[string]bool{}
+	for _, l := range docsync.Links(index) {
+		file, _, _ := strings.Cut(l, "#")
+		linked[file] = true
+	}
+	for _, page := range guides(t) {
+		name, ok := strings.CutPrefix(page, "docs/")
+		if !ok || name == "README.md" {
+			continue
+		}
+		if !linked[name] {
+			t.Errorf("docs/README.md does not link to %s", name)
+		}
+	}
+}
