@@ -100,106 +100,106 @@ type Policy struct {
 
 // Breaker is the options of breaker.New.
 type Breaker struct {
-	FailureThreshold    *int           `json:"failure_threshold,omitempty"`
-	Window              *Duration      `json:"window,omitempty"`
-	RecoveryTimeout     *Duration      `json:"recovery_timeout,omitempty"`
-	TripOn              []string       `json:"trip_on,omitempty"`
-	ClassThresholds     map[string]int `json:"class_thresholds,omitempty"`
-	HalfOpenProbes      *int           `json:"half_open_probes,omitempty"`
-	SuccessThreshold    *int           `json:"success_threshold,omitempty"`
-	ConsecutiveFailures *int           `json:"consecutive_failures,omitempty"`
-	FailureRate         *FailureRate   `json:"failure_rate,omitempty"`
-	MaxProbeWait        *Duration      `json:"max_probe_wait,omitempty"`
+	FailureThreshold    *int           `json:"failure_threshold,omitempty"`    // breaker.WithFailureThreshold
+	Window              *Duration      `json:"window,omitempty"`               // breaker.WithWindow
+	RecoveryTimeout     *Duration      `json:"recovery_timeout,omitempty"`     // breaker.WithRecoveryTimeout
+	TripOn              []string       `json:"trip_on,omitempty"`              // breaker.WithTripOn, class names
+	ClassThresholds     map[string]int `json:"class_thresholds,omitempty"`     // breaker.WithClassThreshold, by class name
+	HalfOpenProbes      *int           `json:"half_open_probes,omitempty"`     // breaker.WithHalfOpenProbes
+	SuccessThreshold    *int           `json:"success_threshold,omitempty"`    // breaker.WithSuccessThreshold
+	ConsecutiveFailures *int           `json:"consecutive_failures,omitempty"` // breaker.WithConsecutiveFailures
+	FailureRate         *FailureRate   `json:"failure_rate,omitempty"`         // breaker.WithFailureRate
+	MaxProbeWait        *Duration      `json:"max_probe_wait,omitempty"`       // breaker.WithMaxProbeWait
 }
 
 // FailureRate is breaker.WithFailureRate's two arguments.
 type FailureRate struct {
-	Ratio    float64 `json:"ratio"`
-	MinCalls int     `json:"min_calls"`
+	Ratio    float64 `json:"ratio"`     // the share of failed calls that opens the breaker, in (0, 1]
+	MinCalls int     `json:"min_calls"` // the calls in the window before the rate counts, at least 1
 }
 
 // Budget is one retry budget: exactly one of its fields is set, the kind.
 type Budget struct {
-	Window      *WindowBudget      `json:"window,omitempty"`
-	Ratio       *RatioBudget       `json:"ratio,omitempty"`
-	TokenBucket *TokenBucketBudget `json:"token_bucket,omitempty"`
-	Quota       *QuotaBudget       `json:"quota,omitempty"`
+	Window      *WindowBudget      `json:"window,omitempty"`       // budget.New
+	Ratio       *RatioBudget       `json:"ratio,omitempty"`        // budget.NewRatio
+	TokenBucket *TokenBucketBudget `json:"token_bucket,omitempty"` // budget.NewTokenBucket
+	Quota       *QuotaBudget       `json:"quota,omitempty"`        // budget.NewQuota
 }
 
 // WindowBudget is budget.New: at most MaxRetries retries per rolling Window.
 type WindowBudget struct {
-	MaxRetries int      `json:"max_retries"`
-	Window     Duration `json:"window"`
-	Buckets    *int     `json:"buckets,omitempty"`
+	MaxRetries int      `json:"max_retries"`       // retries allowed per window, at least 0
+	Window     Duration `json:"window"`            // the rolling window, positive
+	Buckets    *int     `json:"buckets,omitempty"` // budget.WithBuckets
 }
 
 // RatioBudget is budget.NewRatio: retries on up to Ratio of recent requests.
 type RatioBudget struct {
-	Ratio        float64   `json:"ratio"`
-	TTL          *Duration `json:"ttl,omitempty"`
-	MinPerSecond *float64  `json:"min_per_second,omitempty"`
-	Buckets      *int      `json:"buckets,omitempty"`
+	Ratio        float64   `json:"ratio"`                    // retries per request, in [0, 1000]
+	TTL          *Duration `json:"ttl,omitempty"`            // budget.WithTTL
+	MinPerSecond *float64  `json:"min_per_second,omitempty"` // budget.WithMinPerSecond
+	Buckets      *int      `json:"buckets,omitempty"`        // budget.WithBuckets
 }
 
 // TokenBucketBudget is budget.NewTokenBucket.
 type TokenBucketBudget struct {
-	MaxTokens  float64 `json:"max_tokens"`
-	TokenRatio float64 `json:"token_ratio"`
+	MaxTokens  float64 `json:"max_tokens"`  // the bucket's size
+	TokenRatio float64 `json:"token_ratio"` // tokens each success adds
 }
 
 // QuotaBudget is budget.NewQuota, the AWS SDK's retry quota.
 type QuotaBudget struct {
-	Capacity         *int `json:"capacity,omitempty"`
-	RetryCost        *int `json:"retry_cost,omitempty"`
-	TimeoutCost      *int `json:"timeout_cost,omitempty"`
-	ThrottleCost     *int `json:"throttle_cost,omitempty"`
-	NoRetryIncrement *int `json:"no_retry_increment,omitempty"`
+	Capacity         *int `json:"capacity,omitempty"`           // budget.WithCapacity
+	RetryCost        *int `json:"retry_cost,omitempty"`         // budget.WithRetryCost
+	TimeoutCost      *int `json:"timeout_cost,omitempty"`       // budget.WithTimeoutCost
+	ThrottleCost     *int `json:"throttle_cost,omitempty"`      // budget.WithThrottleCost
+	NoRetryIncrement *int `json:"no_retry_increment,omitempty"` // budget.WithNoRetryIncrement
 }
 
 // Bulkhead is bulkhead.New.
 type Bulkhead struct {
-	MaxConcurrent int       `json:"max_concurrent"`
-	MaxWait       *Duration `json:"max_wait,omitempty"`
+	MaxConcurrent int       `json:"max_concurrent"`     // slots, from 1 to 2³¹−1
+	MaxWait       *Duration `json:"max_wait,omitempty"` // bulkhead.WithMaxWait
 }
 
 // Throttle is throttle.New.
 type Throttle struct {
-	K       *float64  `json:"k,omitempty"`
-	Padding *float64  `json:"padding,omitempty"`
-	Window  *Duration `json:"window,omitempty"`
+	K       *float64  `json:"k,omitempty"`       // throttle.WithK
+	Padding *float64  `json:"padding,omitempty"` // throttle.WithPadding
+	Window  *Duration `json:"window,omitempty"`  // throttle.WithWindow
 }
 
 // Strategy is a backoff strategy: exactly one of its fields is set, the
 // kind, with its parameters.
 type Strategy struct {
-	Constant           *ConstantParams `json:"constant,omitempty"`
-	Exponential        *Jittered       `json:"exponential,omitempty"`
-	FullJitter         *Jittered       `json:"full_jitter,omitempty"`
-	EqualJitter        *Jittered       `json:"equal_jitter,omitempty"`
-	DecorrelatedJitter *Jittered       `json:"decorrelated_jitter,omitempty"`
-	Token              *Jittered       `json:"token,omitempty"`
-	RetryAfterOr       *RetryAfterOr   `json:"retry_after_or,omitempty"`
+	Constant           *ConstantParams `json:"constant,omitempty"`            // backoff.Constant
+	Exponential        *Jittered       `json:"exponential,omitempty"`         // backoff.Exponential
+	FullJitter         *Jittered       `json:"full_jitter,omitempty"`         // backoff.FullJitter
+	EqualJitter        *Jittered       `json:"equal_jitter,omitempty"`        // backoff.EqualJitter
+	DecorrelatedJitter *Jittered       `json:"decorrelated_jitter,omitempty"` // backoff.DecorrelatedJitter
+	Token              *Jittered       `json:"token,omitempty"`               // backoff.Token
+	RetryAfterOr       *RetryAfterOr   `json:"retry_after_or,omitempty"`      // backoff.RetryAfterOr
 }
 
 // RetryAfterOr is backoff.RetryAfterOr: the server's Retry-After when it
 // gives one, else Fallback; Seed is backoff.WithSeed for its jitter.
 type RetryAfterOr struct {
-	Fallback Strategy `json:"fallback"`
-	Seed     *uint64  `json:"seed,omitempty"`
+	Fallback Strategy `json:"fallback"`       // without a Retry-After
+	Seed     *uint64  `json:"seed,omitempty"` // backoff.WithSeed, for the jitter
 }
 
 // ConstantParams is backoff.Constant's delay.
 type ConstantParams struct {
-	Delay Duration `json:"delay"`
+	Delay Duration `json:"delay"` // the wait before every retry
 }
 
 // Jittered is the base and cap of an exponential or jittered strategy,
 // and the seed of its draws (backoff.WithSeed; for simulations and tests,
 // ignored by exponential).
 type Jittered struct {
-	Base Duration `json:"base"`
-	Max  Duration `json:"max"`
-	Seed *uint64  `json:"seed,omitempty"`
+	Base Duration `json:"base"`           // the first delay's scale
+	Max  Duration `json:"max"`            // the cap, not below Base
+	Seed *uint64  `json:"seed,omitempty"` // backoff.WithSeed
 }
 
 // Kind returns the name of the strategy's kind ("full_jitter", …), or ""
