@@ -65,11 +65,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 // of real time, and returns the function that moves it and the one that
 // ends it.
 func progressBar(w io.Writer, label string) (func(float64), func()) {
-	start := time.Now()
+	start := wallNow()
 	shown := false
 	last := time.Time{}
 	update := func(frac float64) {
-		now := time.Now()
+		now := wallNow()
 		if now.Sub(start) < time.Second || now.Sub(last) < 100*time.Millisecond {
 			return
 		}
@@ -84,6 +84,9 @@ func progressBar(w io.Writer, label string) (func(float64), func()) {
 	}
 	return update, done
 }
+
+// wallNow is the real time, for the progress bar only; tests replace it.
+var wallNow = time.Now
 
 func newFlagSet(name string, stderr io.Writer) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)

@@ -199,3 +199,66 @@ func TestUsage(t *testing.T) {
 		}
 	}
 }
+
+func TestProgressBarOnlyAfterASecond(t *testing.T) {
+	now := time.Unix(0, 0)
+	wallNow = func() time.Time { return now }
+	t.Cleanup(func() { wallNow = time.Now })
+	var b bytes.Buffer
+	update, done := progressBar(&b, "run")
+	update(0.5)
+	if b.Len() != 0 {
+		t.Fatalf("bar drawn before a second: %q", b.String())
+	}
+	now = now.Add(1500 * time.Millisecond)
+	update(0.5)
+	done()
+	want := "\rrun [###############               ]  50%\rrun [##############################] 100%\n"
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("bar (-want +got):\n%s", diff)
+	}
+	var quiet bytes.Buffer
+	_, done = progressBar(&quiet, "fast")
+	done()
+	if quiet.Len() != 0 {
+		t.Errorf("a fast run drew %q", quiet.String())
+	}
+}
+
+func TestSimRefusesBadFlags(t *testing.T) {
+	if code := run([]string{"sim", "-clients", "0"}, &bytes.Buffer{}, &bytes.Buffer{}); code != 2 {
+		t.Errorf("sim -clients 0: exit %d, want 2", code)
+	}
+}
+
+func TestDoctorAndExplainCommands(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	clean := write("clean.json", `{"budgets": {"b": {"ratio": {"ratio": 0.1}}}, "policies": {"a": {"budget": "b", "max_retry_after": "30s"}}}`)
+	noisy := write("noisy.json", `{"policies": {"a": {"max_retry_after": "30s"}}}`)
+	broken := write("broken.json", "{\n  \"policies\": {\"a\": {\"max_attempts\": 0}}}")
+	tests := []struct {
+		args     []string
+		code     int
+		contains string
+	}{
+		{[]string{"doctor", clean}, 0, "no findings"},
+		{[]string{"doctor", noisy}, 1, `noisy.json:1: RD004 policies["a"]`},
+		{[]string{"doctor", broken}, 1, `broken.json:2:38: policies["a"].max_attempts`},
+		{[]string{"explain", clean, "a"}, 0, "policy a: 6 attempts at most"},
+		{[]string{"explain", clean, "nope"}, 1, `no policy named "nope"`},
+	}
+	for _, tt := range tests {
+		var out, errb bytes.Buffer
+		code := run(tt.args, &out, &errb)
+		if code != tt.code || !strings.Contains(out.String()+errb.String(), tt.contains) {
+			t.Errorf("%v: exit %d, output %q; want exit %d and %q", tt.args[0], code, out.String()+errb.String(), tt.code, tt.contains)
+		}
+	}
+}

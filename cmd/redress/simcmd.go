@@ -32,6 +32,10 @@ func simCmd(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
+	if *clients < 1 || *runs < 1 || *duration <= 0 || *think < 0 || *latency < 0 || *capacity < 0 || *failureRate < 0 || *failureRate > 1 {
+		fmt.Fprintln(stderr, "redress sim: -clients and -runs must be at least 1, -duration positive, -think, -latency and -capacity not negative, -failure-rate in [0, 1]")
+		return 2
+	}
 	if *scenario == "brooker" {
 		set := false
 		fs.Visit(func(f *flag.Flag) { set = set || f.Name == "clients" })
