@@ -93,6 +93,12 @@ func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err == nil || sr.ran.Load() {
 		return // the handler has answered
 	}
+	if errors.Is(err, redress.ErrInvalidConfig) {
+		// A per-call check of the policy failed (a fallback for another
+		// type, say): as for options New rejects.
+		http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
+		return
+	}
 	var se *redress.StopError
 	errors.As(err, &se)
 	switch {

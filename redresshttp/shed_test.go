@@ -251,13 +251,27 @@ func TestShedKeepsTheWriterAndContext(t *testing.T) {
 
 // Invalid options: every request is answered 500, the handler never runs.
 func TestShedInvalidOptions(t *testing.T) {
-	called := false
-	h := redresshttp.Shed(redress.WithAttemptTimeout(-time.Second))(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
-		called = true
-	}))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
-	if rec.Code != 500 || called {
-		t.Errorf("status %d, handler called %v; want 500 and not called", rec.Code, called)
+	tests := []struct {
+		name string
+		give redress.Option
+	}{
+		{name: "rejected by New", give: redress.WithAttemptTimeout(-time.Second)},
+		{name: "rejected by the call: a fallback of another type",
+			give: redress.WithFallback(func(context.Context, error) (int, error) { return 0, nil })},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			called := false
+			h := redresshttp.Shed(tt.give)(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {
+				called = true
+			}))
+			for range 2 {
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+				if rec.Code != 500 || called {
+					t.Errorf("status %d, handler called %v; want 500 and not called", rec.Code, called)
+				}
+			}
+		})
 	}
 }
