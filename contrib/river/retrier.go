@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -59,15 +60,25 @@ type Retrier struct {
 	err    error
 
 	// scheduled holds, per job ID, the delay a failed run decided until
-	// River asks NextRetry for it.
+	// River asks NextRetry for it, right after the run. An entry River
+	// never asks for (an error handler cancelled the job) is swept once
+	// it is older than staleAfter; stores counts the entries stored, to
+	// sweep every sweepEvery of them.
 	scheduled sync.Map // int64 → schedule
+	stores    atomic.Uint64
 }
 
 // schedule is a delay decided for one run of a job.
 type schedule struct {
 	attempt int
 	delay   time.Duration
+	at      time.Time // when the run decided it
 }
+
+const (
+	staleAfter = time.Minute
+	sweepEvery = 1024
+)
 
 var (
 	_ rivertype.WorkerMiddleware = (*Retrier)(nil)
@@ -131,7 +142,7 @@ func (r *Retrier) Work(ctx context.Context, job *rivertype.JobRow, doInner func(
 		}
 		// River calls NextRetry only for a job it will retry.
 		if job.Attempt < job.MaxAttempts {
-			r.scheduled.Store(job.ID, schedule{attempt: job.Attempt, delay: se.NextDelay})
+			r.store(job.ID, schedule{attempt: job.Attempt, delay: se.NextDelay, at: r.policy.Clock().Now()})
 		}
 		return err
 	case redress.StopAborted:
@@ -168,6 +179,21 @@ func (r *Retrier) NextRetry(job *rivertype.JobRow) time.Time {
 	}
 	d, _ := r.transientDelay(max(job.Attempt, 1))
 	return now.Add(d)
+}
+
+// store keeps s for NextRetry, and now and then drops the entries River
+// never asked for.
+func (r *Retrier) store(id int64, s schedule) {
+	r.scheduled.Store(id, s)
+	if r.stores.Add(1)%sweepEvery != 0 {
+		return
+	}
+	r.scheduled.Range(func(k, v any) bool {
+		if s.at.Sub(v.(schedule).at) > staleAfter {
+			r.scheduled.CompareAndDelete(k, v)
+		}
+		return true
+	})
 }
 
 // transientDelay is the delay the policy's strategy gives a TRANSIENT

@@ -236,3 +236,27 @@ func TestInvalidOptions(t *testing.T) {
 		t.Errorf("NextRetry = %v, want River's default, about %v", got, want)
 	}
 }
+
+// TestStaleDelaysAreSwept: a delay River never asked for (an error
+// handler cancelled the job) is dropped once it is old, and one asked for
+// in time is kept.
+func TestStaleDelaysAreSwept(t *testing.T) {
+	clk := redresstest.NewClock(epoch)
+	r := testRetrier(t, redress.WithClock(clk),
+		redress.WithRetry(retry.WithBackoffFor(classifier.ServerError, backoff.Constant(7*time.Second))))
+	fail := func(context.Context) error { return classifier.Mark(errUpstream, classifier.ServerError) }
+	old := &rivertype.JobRow{ID: 1, Attempt: 1, MaxAttempts: 25}
+	_ = r.Work(context.Background(), old, fail)
+	clk.Advance(2 * time.Minute)
+	for id := int64(2); id <= 1024; id++ { // the 1024th store sweeps
+		_ = r.Work(context.Background(), &rivertype.JobRow{ID: id, Attempt: 1, MaxAttempts: 25}, fail)
+	}
+	now := epoch.Add(2 * time.Minute)
+	got := []time.Duration{
+		r.NextRetry(old).Sub(now), // swept: the TRANSIENT delay of attempt 1
+		r.NextRetry(&rivertype.JobRow{ID: 1024, Attempt: 1, MaxAttempts: 25}).Sub(now), // kept
+	}
+	if diff := cmp.Diff([]time.Duration{time.Second, 7 * time.Second}, got); diff != "" {
+		t.Errorf("(-want +got)\n%s", diff)
+	}
+}
