@@ -9,6 +9,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresshttp"
 	"github.com/redress-go/redress/redresstest"
@@ -40,8 +41,10 @@ func TestTransportSlowErrorBodyDoesNotCostTheRetry(t *testing.T) {
 			srv := newServer(t, trickle, reply(200))
 			log := &bodyLog{base: newBase(t)}
 			var rec redresstest.Recorder
+			br := breaker.New() // inside the retry loop, it is told of every attempt
 			opts := append([]redress.Option{
 				redress.WithRetry(retry.WithBackoff(redresstest.Sequence(0))), rec.Option(),
+				redress.WithBreaker(br), redress.WithOrder(redress.StageRetry, redress.StageMiddleware, redress.StageBreaker),
 			}, tt.giveOpts...)
 			tr := &redresshttp.Transport{Base: log, Policy: redress.MustNew(opts...)}
 			req, _ := http.NewRequest(http.MethodGet, srv.URL, nil)
@@ -58,6 +61,9 @@ func TestTransportSlowErrorBodyDoesNotCostTheRetry(t *testing.T) {
 			}
 			if diff := cmp.Diff([]classifier.Class{classifier.ServerError}, rec.Classes()); diff != "" {
 				t.Errorf("classes of the failures (-want +got):\n%s", diff)
+			}
+			if got := br.FailureCount(); got != 1 {
+				t.Errorf("breaker counted %d failures; want 1, the 503", got)
 			}
 			if stats := log.stats(); len(stats) != 2 || !stats[0].Closed {
 				t.Errorf("bodies %+v; want the trickling one closed", stats)
