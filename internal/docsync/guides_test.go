@@ -29,7 +29,6 @@ var pending = map[string]bool{
 	"docs/aws.md":             true,
 	"docs/budgets.md":         true,
 	"docs/circuit-breaker.md": true,
-	"docs/classification.md":  true,
 	"docs/events.md":          true,
 	"docs/llm.md":             true,
 	"docs/migrating.md":       true,
