@@ -30,7 +30,6 @@ var pending = map[string]bool{
 	"docs/budgets.md":       true,
 	"docs/events.md":        true,
 	"docs/llm.md":           true,
-	"docs/migrating.md":     true,
 	"docs/observability.md": true,
 }
 
