@@ -10,8 +10,8 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/breaker"
-	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/budget"
+	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/retry"
 )
 

@@ -24,20 +24,18 @@ type attempt[T any] struct {
 	verdict  classifier.Classification // rc's classification of it
 }
 
-// once runs the operation under ctx, the call's context (dl, when the
-// call has a deadline of its own), or, with an attempt timeout, under a
-// context of the attempt's own cut at the attempt timeout. An attempt
-// that one of redress's own timeouts cut, and not the caller, fails with
-// an error that matches classifier.ErrAttemptTimeout: TRANSIENT.
-func (a *attempt[T]) once(ctx context.Context, dl *clock.Deadline) error {
+// once runs the operation under ctx, the call's context, or, with an
+// attempt timeout, under a context of the attempt's own cut at the
+// attempt timeout. An attempt that its timeout cut, and not the caller,
+// fails with an error that matches classifier.ErrAttemptTimeout:
+// TRANSIENT. (One that the call's deadline cut is marked by the loop.)
+func (a *attempt[T]) once(ctx context.Context) error {
 	a.rejected = false
 	c := a.cfg
 	if c.attemptTimeout == 0 {
-		err := a.call(ctx)
-		if err != nil && dl != nil && dl.Expired() {
-			return timedOut(err)
-		}
-		return err
+		// An attempt the call's deadline cut is marked by the loop, which
+		// reads the clock after a failure anyway.
+		return a.call(ctx)
 	}
 	// The first attempt starts when the call does: no need to ask the clock.
 	now := a.started
@@ -53,17 +51,13 @@ func (a *attempt[T]) once(ctx context.Context, dl *clock.Deadline) error {
 		if end, has := ctx.Deadline(); has && !end.After(cut) {
 			// The call's or the caller's deadline comes first: no
 			// context of the attempt's own is needed.
-			err := a.call(ctx)
-			if err != nil && dl != nil && dl.Expired() {
-				return timedOut(err)
-			}
-			return err
+			return a.call(ctx)
 		}
 	}
 	actx := clock.NewDeadline(ctx, c.clock, cut, classifier.ErrAttemptTimeout)
 	defer actx.Stop()
 	err := a.call(actx)
-	if err != nil && (actx.Expired() || (dl != nil && dl.Expired())) {
+	if err != nil && actx.Expired() {
 		return timedOut(err)
 	}
 	return err

@@ -147,7 +147,7 @@ func ExampleWithThrottle() {
 // WithAdaptive feeds an adaptive strategy the outcomes of attempts; its
 // delays double while most attempts fail.
 func ExampleWithAdaptive() {
-	ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond))
+	ad := backoff.Adaptive(backoff.Constant(100 * time.Millisecond))
 	clk := redresstest.NewAutoClock(time.Unix(0, 0))
 	op := redresstest.FailTimes(4, classifier.MarkTransient(errors.New("reset")), 1)
 	redress.Execute(context.Background(), op.Call, redress.WithClock(clk),

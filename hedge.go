@@ -3,8 +3,6 @@ package redress
 import (
 	"context"
 	"time"
-
-	"github.com/redress-go/redress/internal/clock"
 )
 
 // maxHedges bounds WithHedging's max: each hedge is a request more, all
@@ -64,7 +62,7 @@ type hedgeResult[T any] struct {
 
 // invoke runs one invocation of a hedged attempt in its own goroutine and
 // always sends its result, even when the operation panics.
-func invoke[T any](ctx context.Context, a *attempt[T], dl *clock.Deadline, out chan<- hedgeResult[T]) {
+func invoke[T any](ctx context.Context, a *attempt[T], out chan<- hedgeResult[T]) {
 	res := hedgeResult[T]{a: a, panicked: true}
 	defer func() {
 		if res.panicked {
@@ -72,7 +70,7 @@ func invoke[T any](ctx context.Context, a *attempt[T], dl *clock.Deadline, out c
 		}
 		out <- res
 	}()
-	res.err = a.once(ctx, dl)
+	res.err = a.once(ctx)
 	res.panicked = false
 }
 
@@ -99,7 +97,7 @@ func (r *runner[T]) hedged(ctx context.Context) error {
 	*first = r.att
 	r.att.started = time.Time{} // later attempts read the clock
 	r.attempts++
-	go invoke(hctx, first, r.dl, results)
+	go invoke(hctx, first, results)
 	pending = 1
 
 	timer := c.clock.NewTimer(c.hedge.delay)
@@ -141,7 +139,7 @@ func (r *runner[T]) hedged(ctx context.Context) error {
 			r.hedges++
 			h := new(attempt[T])
 			*h = r.att
-			go invoke(hctx, h, r.dl, results)
+			go invoke(hctx, h, results)
 			pending++
 			if c.observer != nil {
 				r.emit(ctx, Event{Name: EventHedge, Attempt: r.n, Hedge: hedges})

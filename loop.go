@@ -92,6 +92,13 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		if cerr := r.callerErr(ctx); cerr != nil {
 			return r.stop(ctx, stopInfo{n: n, reason: StopAborted, err: err, cause: cerr})
 		}
+		now := c.clock.Now()
+		if r.dl != nil && !now.Before(r.att.deadline) {
+			// The call's own deadline cut the attempt: a timeout of ours,
+			// TRANSIENT (rule 8 then stops the call).
+			err = timedOut(err)
+			r.lastErr = err
+		}
 		r.last = r.classify(err)
 		if r.last.Class.Retryable() {
 			r.record(ctx, outcome{kind: breaker.Failure, class: r.last.Class})
@@ -101,7 +108,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 			// A test asked for one attempt only (redresstest.NoRetries).
 			tr.LimitAttempts(1)
 		}
-		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, c.clock.Now()))
+		d := c.retry.Decide(&tr, n, r.last, r.window(ctx, now))
 		if !d.Retry {
 			return r.stop(ctx, stopInfo{n: n, reason: d.Reason, err: err})
 		}
@@ -161,7 +168,7 @@ func (r *runner[T]) innermost(ctx context.Context) error {
 		return r.hedged(ctx)
 	}
 	r.attempts++
-	return r.att.once(ctx, r.dl)
+	return r.att.once(ctx)
 }
 
 func (r *runner[T]) classify(err error) classifier.Classification {

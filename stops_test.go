@@ -143,7 +143,7 @@ func TestLateSuccessIsKept(t *testing.T) {
 		v, err = redress.Execute(context.Background(), func(ctx context.Context) (string, error) {
 			calls++
 			close(started)
-			<-ctx.Done() // the attempt timeout fires…
+			<-ctx.Done()          // the attempt timeout fires…
 			return "written", nil // …but the work was done
 		}, redress.WithClock(clk), redress.WithAttemptTimeout(time.Second))
 	}()

@@ -25,7 +25,9 @@ func (c *userClient) Get(context.Context) (string, error) {
 	return "ada", nil
 }
 
-func fetchUser(context.Context) (string, error) { return "", classifier.MarkPermanent(errors.New("gone")) }
+func fetchUser(context.Context) (string, error) {
+	return "", classifier.MarkPermanent(errors.New("gone"))
+}
 
 func TestWrapNamesOperation(t *testing.T) {
 	clk := redresstest.NewAutoClock(time.Unix(0, 0))

@@ -29,12 +29,18 @@ type Deadline struct {
 	deadline time.Time
 	cause    error
 
-	done atomic.Pointer[chan struct{}] // set by the first Done
+	done atomic.Value // chan struct{}, set by the first Done
 
-	mu         sync.Mutex
-	armed      bool
-	err        error // non-nil once ended
-	own        bool  // ended by its own deadline
+	mu    sync.Mutex
+	err   error  // non-nil once ended
+	own   bool   // ended by its own deadline
+	armed *armed // what the first Done set up; nil until then
+}
+
+// armed is what a Deadline holds once someone has waited on it, kept
+// apart so that a context nobody waits on stays small (one allocation of
+// a smaller size class on every call).
+type armed struct {
 	timer      Timer
 	stopParent func() bool
 	funcs      map[*afterFunc]struct{}
@@ -71,35 +77,35 @@ func (d *Deadline) Deadline() (time.Time, bool) {
 // Done returns a channel closed when the context ends. The first call
 // arms the timer and follows the parent.
 func (d *Deadline) Done() <-chan struct{} {
-	if ch := d.done.Load(); ch != nil {
-		return *ch
+	if ch, ok := d.done.Load().(chan struct{}); ok {
+		return ch
 	}
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if ch := d.done.Load(); ch != nil {
-		return *ch
+	if ch, ok := d.done.Load().(chan struct{}); ok {
+		return ch
 	}
 	ch := make(chan struct{})
 	if d.err == nil {
 		d.err, d.own = d.check()
 	}
+	d.armed = new(armed)
 	if d.err != nil {
 		close(ch)
 	} else {
 		d.arm()
 	}
-	d.done.Store(&ch)
+	d.done.Store(ch)
 	return ch
 }
 
 // arm starts the timer and follows the parent; d.mu is held.
 func (d *Deadline) arm() {
-	d.armed = true
-	d.timer = d.clk.AfterFunc(d.deadline.Sub(d.clk.Now()), func() {
+	d.armed.timer = d.clk.AfterFunc(d.deadline.Sub(d.clk.Now()), func() {
 		d.end(context.DeadlineExceeded, true)
 	})
 	if d.parent.Done() != nil {
-		d.stopParent = context.AfterFunc(d.parent, func() {
+		d.armed.stopParent = context.AfterFunc(d.parent, func() {
 			d.end(d.parent.Err(), false)
 		})
 	}
@@ -155,8 +161,8 @@ func (d *Deadline) end(err error, own bool) {
 	if d.err == nil {
 		d.err, d.own = err, own
 	}
-	if ch := d.done.Load(); ch != nil && !d.closed() {
-		close(*ch)
+	if ch, ok := d.done.Load().(chan struct{}); ok && !d.closed() {
+		close(ch)
 	}
 	funcs := d.release()
 	d.mu.Unlock()
@@ -167,12 +173,12 @@ func (d *Deadline) end(err error, own bool) {
 
 // closed reports whether Done's channel, made, is closed; d.mu is held.
 func (d *Deadline) closed() bool {
-	ch := d.done.Load()
-	if ch == nil {
+	ch, ok := d.done.Load().(chan struct{})
+	if !ok {
 		return false
 	}
 	select {
-	case <-*ch:
+	case <-ch:
 		return true
 	default:
 		return false
@@ -182,16 +188,20 @@ func (d *Deadline) closed() bool {
 // release stops the timer and the parent's registration and hands back
 // the functions to run; d.mu is held.
 func (d *Deadline) release() map[*afterFunc]struct{} {
-	if d.timer != nil {
-		d.timer.Stop()
-		d.timer = nil
+	a := d.armed
+	if a == nil {
+		return nil
 	}
-	if d.stopParent != nil {
-		d.stopParent()
-		d.stopParent = nil
+	if a.timer != nil {
+		a.timer.Stop()
+		a.timer = nil
 	}
-	funcs := d.funcs
-	d.funcs = nil
+	if a.stopParent != nil {
+		a.stopParent()
+		a.stopParent = nil
+	}
+	funcs := a.funcs
+	a.funcs = nil
 	return funcs
 }
 
@@ -199,15 +209,18 @@ func (d *Deadline) release() map[*afterFunc]struct{} {
 // was armed, without ending it. Children registered with AfterFunc stay
 // registered and run if the context is then found ended by Err.
 func (d *Deadline) Stop() {
+	if d.done.Load() == nil {
+		return // never armed: nothing to release
+	}
 	d.mu.Lock()
-	if d.armed {
-		if d.timer != nil {
-			d.timer.Stop()
-			d.timer = nil
+	if a := d.armed; a != nil {
+		if a.timer != nil {
+			a.timer.Stop()
+			a.timer = nil
 		}
-		if d.stopParent != nil {
-			d.stopParent()
-			d.stopParent = nil
+		if a.stopParent != nil {
+			a.stopParent()
+			a.stopParent = nil
 		}
 	}
 	d.mu.Unlock()
@@ -221,12 +234,15 @@ func (d *Deadline) Value(key any) any {
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if d.err != nil && d.own {
-			if d.causeCtx == nil {
+			if d.armed == nil {
+				d.armed = new(armed)
+			}
+			if d.armed.causeCtx == nil {
 				ctx, cancel := context.WithCancelCause(context.Background())
 				cancel(d.cause)
-				d.causeCtx = ctx
+				d.armed.causeCtx = ctx
 			}
-			return d.causeCtx.Value(key)
+			return d.armed.causeCtx.Value(key)
 		}
 	}
 	return d.parent.Value(key)
@@ -246,16 +262,16 @@ func (d *Deadline) AfterFunc(f func()) (stop func() bool) {
 		go f()
 		return func() bool { return false }
 	}
-	if d.funcs == nil {
-		d.funcs = make(map[*afterFunc]struct{})
+	if d.armed.funcs == nil {
+		d.armed.funcs = make(map[*afterFunc]struct{})
 	}
-	d.funcs[a] = struct{}{}
+	d.armed.funcs[a] = struct{}{}
 	d.mu.Unlock()
 	return func() bool {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if _, ok := d.funcs[a]; ok {
-			delete(d.funcs, a)
+		if _, ok := d.armed.funcs[a]; ok {
+			delete(d.armed.funcs, a)
 			return true
 		}
 		return false
