@@ -72,3 +72,39 @@ func FuzzSlugAndContains(f *testing.F) {
 		_ = Links([]byte(heading))
 	})
 }
+
+func TestMatch(t *testing.T) {
+	src := []byte("package p\n\nfunc f() {\n\tad := backoff.Adaptive(backoff.Constant(100 * time.Millisecond))\n\tx := g(a,\n\t\tb) // why\n\t_ = x\n}\n")
+	for _, tt := range []struct {
+		name  string
+		block string
+		want  bool
+	}{
+		{"spaces around an operator", "ad := backoff.Adaptive(backoff.Constant(100*time.Millisecond))\n", true},
+		{"a call split differently", "x := g(a, b) // why\n", true},
+		{"a comment's alignment", "x := g(a,\n\tb)      // why\n", true},
+		{"a block cut inside a call", "g(a,\n\tb)", true},
+		{"another value", "ad := backoff.Adaptive(backoff.Constant(200 * time.Millisecond))\n", false},
+		{"another comment", "x := g(a, b) // how\n", false},
+		{"empty", "", true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := Match(Tokens(src), tt.block); got != tt.want {
+				t.Errorf("Match(%q) = %v, want %v", tt.block, got, tt.want)
+			}
+		})
+	}
+}
+
+func FuzzMatch(f *testing.F) {
+	f.Add("x := g(a,\n\tb) // why\n", "g(a, b)")
+	f.Add("`raw\n", "\"unterminated")
+	f.Fuzz(func(t *testing.T, src, block string) {
+		if !Match(Tokens([]byte(src)), "") {
+			t.Error("the empty block must match")
+		}
+		if Contains([]byte(block), block) && !Match(Tokens([]byte(block)), block) {
+			t.Errorf("a block does not match its own tokens: %q", block)
+		}
+	})
+}
