@@ -15,8 +15,8 @@ import (
 var goBlock = regexp.MustCompile("(?s)```go\n(.*?)```")
 
 // Check fails t unless every Go block of the Markdown file guide appears in
-// the Go file source, verbatim at the top level or indented once (inside
-// a test function).
+// the Go file source: verbatim at the top level or indented (inside a test
+// function), or with the same Go tokens in another layout (see Match).
 func Check(t testing.TB, guide, source string) {
 	t.Helper()
 	md, err := os.ReadFile(guide)
@@ -33,7 +33,8 @@ func Check(t testing.TB, guide, source string) {
 	}
 	for _, b := range blocks {
 		indented := "\t" + strings.ReplaceAll(strings.TrimSuffix(string(b[1]), "\n"), "\n", "\n\t") + "\n"
-		if !bytes.Contains(src, b[1]) && !bytes.Contains(src, []byte(indented)) {
+		if !bytes.Contains(src, b[1]) && !bytes.Contains(src, []byte(indented)) &&
+			!Contains(src, string(b[1])) && !Match(Tokens(src), string(b[1])) {
 			t.Errorf("this block of %s is not in %s:\n%s", guide, source, b[1])
 		}
 	}
