@@ -318,12 +318,16 @@ func WithResultClassifier[T any](f func(T) (classifier.Classification, bool)) Op
 // grant from the budget (the job was already rescheduled). Event.Attempt
 // and StopError.Attempts report the attempt numbers of the sequence. n
 // must be at least 1. Default 1; repeating replaces.
-func WithFirstAttempt(n int) Option {
-	return optionFunc(func(c *config) {
-		if n < 1 {
-			c.invalid(invalidf("WithFirstAttempt", "must be at least 1, got %d", n))
-			return
-		}
-		c.firstAttempt = n
-	})
+func WithFirstAttempt(n int) Option { return firstAttemptOption(n) }
+
+// firstAttemptOption is WithFirstAttempt's option, which a call applies
+// to itself.
+type firstAttemptOption int
+
+func (o firstAttemptOption) apply(c *config) {
+	if o < 1 {
+		c.invalid(invalidf("WithFirstAttempt", "must be at least 1, got %d", int(o)))
+		return
+	}
+	c.firstAttempt = int(o)
 }

@@ -57,21 +57,24 @@ func Do(ctx context.Context, op func(context.Context) error, opts ...Option) err
 //	user, err := redress.Execute(ctx, getUser, policy, redress.WithReport(&rep))
 //
 // Calls without it pay nothing. Default none; repeating replaces.
-func WithReport(c *Call) Option {
-	return optionFunc(func(cfg *config) {
-		if c == nil {
-			cfg.invalid(invalidf("WithReport", "report is nil"))
-			return
-		}
-		cfg.report = c
-	})
+func WithReport(c *Call) Option { return reportOption{c} }
+
+// reportOption is WithReport's option, which a call applies to itself.
+type reportOption struct{ c *Call }
+
+func (o reportOption) apply(cfg *config) {
+	if o.c == nil {
+		cfg.invalid(invalidf("WithReport", "report is nil"))
+		return
+	}
+	cfg.report = o.c
 }
 
 // execute resolves the options and runs the call. r lives on the stack
 // of Execute or Do; it is built in place, because copying it costs more
 // than the rest of a successful call.
 func (r *runner[T]) execute(ctx context.Context, opts []Option) error {
-	cfg, err := resolve(opts)
+	cfg, err := resolve(opts, &r.callState)
 	if err != nil {
 		return err
 	}
@@ -109,12 +112,12 @@ func (r *runner[T]) execute(ctx context.Context, opts []Option) error {
 func (r *runner[T]) executeOnHeap(ctx context.Context) error {
 	cfg := r.cfg
 	if cfg.handler != nil {
-		r.mwAttempt = &Attempt{Operation: cfg.operation, run: r.afterMiddleware}
+		r.mwAttempt = &Attempt{Operation: r.operation, run: r.afterMiddleware}
 	}
 	if cfg.callHandler == nil {
 		return r.call(ctx)
 	}
-	c := &Call{Operation: cfg.operation}
+	c := &Call{Operation: r.operation}
 	c.run = func(ctx context.Context) error {
 		if c.ran {
 			return errCallRunTwice
@@ -140,7 +143,13 @@ type runner[T any] struct {
 
 // callState is what a call knows about itself as it runs.
 type callState struct {
-	cfg     *config
+	cfg *config
+	// The options that concern this call only (see callOption): the
+	// policy's, or the call's own.
+	operation    string
+	report       *Call
+	firstAttempt int
+
 	start   time.Time
 	last    classifier.Classification // the last failure's
 	lastErr error                     // the last failed attempt's error
@@ -157,7 +166,7 @@ type callState struct {
 
 // fill reports the call's course in c.
 func (s *callState) fill(c *Call) {
-	c.Operation, c.Attempts, c.Hedges, c.Slept = s.cfg.operation, s.attempts, s.hedges, s.slept
+	c.Operation, c.Attempts, c.Hedges, c.Slept = s.operation, s.attempts, s.hedges, s.slept
 	c.StopReason, c.FellBack = s.reason, s.fellBack
 	c.Elapsed = s.now().Sub(s.start)
 }
@@ -261,18 +270,20 @@ func (p *Policy) apply(c *config) {
 // defaultPolicy serves calls given no options.
 var defaultPolicy = MustNew()
 
-// resolve returns the configuration of a call given opts. No options, or
-// a single *Policy, are served as they are, without allocating. Options
-// after a *Policy are applied to one copy of its configuration, and only
-// what they change is resolved again: a per-call WithOperation costs one
-// allocation, and the retry engine, stages and observers of the policy
-// are reused as they are.
-func resolve(opts []Option) (*config, error) {
+// resolve returns the configuration of a call given opts, and sets the
+// options that concern the call only in s. No options, or a single
+// *Policy, are served as they are, without allocating; so is a *Policy
+// followed only by options of one call (WithOperation, WithReport,
+// WithFirstAttempt), which s takes. Other options after a *Policy are
+// applied to one copy of its configuration, and only what they change is
+// resolved again: the retry engine, stages and observers of the policy are
+// reused as they are.
+func resolve(opts []Option, s *callState) (*config, error) {
 	var c *config
 	switch p, _ := opts0(opts).(*Policy); {
 	case len(opts) == 0:
-		return &defaultPolicy.cfg, nil
-	case p != nil && len(opts) == 1:
+		c = &defaultPolicy.cfg
+	case p != nil && s.callOnly(&p.cfg, opts[1:]):
 		return &p.cfg, nil
 	case p != nil:
 		c = new(config)
@@ -282,17 +293,49 @@ func resolve(opts []Option) (*config, error) {
 		c = new(config)
 		*c = newConfig()
 	}
-	for _, o := range opts {
-		if o == nil {
-			c.invalid(invalidf("Option", "option is nil"))
-			continue
+	if len(opts) > 0 && c != &defaultPolicy.cfg {
+		for _, o := range opts {
+			if o == nil {
+				c.invalid(invalidf("Option", "option is nil"))
+				continue
+			}
+			o.apply(c)
 		}
-		o.apply(c)
+		if err := c.finish(); err != nil {
+			return nil, err
+		}
 	}
-	if err := c.finish(); err != nil {
-		return nil, err
-	}
+	s.operation, s.report, s.firstAttempt = c.operation, c.report, c.firstAttempt
 	return c, nil
+}
+
+// callOnly reports whether opts are all options that concern one call
+// only (WithOperation, WithReport, WithFirstAttempt, with valid values),
+// and if so sets the call's state from cfg and then from them. It names
+// the option types rather than asking them through a method: a method
+// call through an interface would make s, and so the call's runner,
+// escape to the heap.
+func (s *callState) callOnly(cfg *config, opts []Option) bool {
+	s.operation, s.report, s.firstAttempt = cfg.operation, cfg.report, cfg.firstAttempt
+	for _, o := range opts {
+		switch o := o.(type) {
+		case operationOption:
+			s.operation = string(o)
+		case reportOption:
+			if o.c == nil {
+				return false // apply reports it
+			}
+			s.report = o.c
+		case firstAttemptOption:
+			if o < 1 {
+				return false
+			}
+			s.firstAttempt = int(o)
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func opts0(opts []Option) Option {

@@ -240,3 +240,34 @@ func TestFirstAttemptContinuesASequence(t *testing.T) {
 		t.Errorf("WithFirstAttempt(0): %v, want ErrInvalidConfig", err)
 	}
 }
+
+// TestCallOptionsOnAPolicy: options that concern one call only are taken
+// by the call without copying the policy, and still validated.
+func TestCallOptionsOnAPolicy(t *testing.T) {
+	p := mustNew(t, redress.WithOperation("base"), redress.WithoutDeadline())
+	rec := &events{}
+	withObs := mustNew(t, p, redress.WithObserver(rec))
+	var rep redress.Call
+	redress.Execute(context.Background(), succeed, withObs, redress.WithOperation("vip"), redress.WithReport(&rep))
+	if ev := rec.all(); len(ev) != 1 || ev[0].Operation != "vip" || rep.Operation != "vip" || rep.Attempts != 1 {
+		t.Errorf("events %+v, report %+v; want the call's own operation name", ev, rep)
+	}
+	redress.Execute(context.Background(), succeed, withObs)
+	if ev := rec.all(); len(ev) != 2 || ev[1].Operation != "base" {
+		t.Errorf("a later call is named %q, want the policy's", ev[len(ev)-1].Operation)
+	}
+	for _, give := range []redress.Option{redress.WithReport(nil), redress.WithFirstAttempt(0)} {
+		if _, err := redress.Execute(context.Background(), succeed, p, give); !errors.Is(err, redress.ErrInvalidConfig) {
+			t.Errorf("Execute with an invalid call option = %v, want ErrInvalidConfig", err)
+		}
+	}
+	if raceEnabled {
+		return
+	}
+	ctx := context.Background()
+	if n := testing.AllocsPerRun(200, func() {
+		redress.Execute(ctx, succeed, p, redress.WithOperation("vip"), redress.WithFirstAttempt(2))
+	}); n > 1 {
+		t.Errorf("call options on a policy allocate %v times, want at most 1", n)
+	}
+}
