@@ -33,6 +33,10 @@ func succeedWaiting(ctx context.Context) (int, error) {
 	}
 }
 
+// ignoreEvent is the observer of the benchmarks that add one: it does
+// nothing, so that a row measures what redress pays to tell an observer.
+func ignoreEvent(context.Context, redress.Event) {}
+
 // errFlaky is the failure of the failure-path benchmarks, marked TRANSIENT
 // once so that redress retries it without a classifier of its own. The peers
 // retry every error, so to them it is a plain error.

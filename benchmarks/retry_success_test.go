@@ -11,6 +11,7 @@ import (
 	"github.com/failsafe-go/failsafe-go/retrypolicy"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/classifier"
 )
 
 // BenchmarkRetrySuccess runs an operation that succeeds at once through each
@@ -48,8 +49,9 @@ func BenchmarkRetrySuccess(b *testing.B) {
 		}
 	})
 	b.Run("redress/prebuilt+option", func(b *testing.B) {
-		// The same policy and one per-call option: an overlay of the
-		// policy's configuration, and the call's context.
+		// The same policy and an option of one call (WithOperation): the
+		// call takes it itself, without copying the policy's
+		// configuration; the call's context is its one allocation.
 		p := prebuilt(b)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -122,6 +124,40 @@ func BenchmarkRetrySuccess(b *testing.B) {
 		b.ReportAllocs()
 		for b.Loop() {
 			use(redress.Execute(ctx, succeed, p, redress.WithOperation("x")))
+		}
+	})
+	b.Run("redress/prebuilt+classifier/without-deadline", func(b *testing.B) {
+		// An option that is not of one call (WithClassifier), given per
+		// call: one copy of the policy's configuration on every call, and
+		// nothing rebuilt. The option value is made once, so that the row
+		// measures the copy.
+		p := prebuilt(b, redress.WithoutDeadline())
+		cl := redress.WithClassifier(classifier.Strict)
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(ctx, succeed, p, cl))
+		}
+	})
+	b.Run("redress/prebuilt+observer/without-deadline", func(b *testing.B) {
+		// An option that is not of one call and changes a part built from
+		// the configuration (WithObserver), given per call: a copy of the
+		// policy's configuration and its observers built again, on every
+		// call. The option value is made once.
+		p := prebuilt(b, redress.WithoutDeadline())
+		obs := redress.WithObserver(redress.ObserverFunc(ignoreEvent))
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(ctx, succeed, p, obs))
+		}
+	})
+	b.Run("redress/prebuilt+observer/built-once/without-deadline", func(b *testing.B) {
+		// The same observer in a policy built once from p: it costs what
+		// p costs.
+		p := prebuilt(b, redress.WithoutDeadline())
+		audited := redress.MustNew(p, redress.WithObserver(redress.ObserverFunc(ignoreEvent)))
+		b.ReportAllocs()
+		for b.Loop() {
+			use(redress.Execute(ctx, succeed, audited))
 		}
 	})
 	b.Run("redress/inline-options/without-deadline", func(b *testing.B) {
