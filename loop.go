@@ -17,8 +17,8 @@ import (
 func (r *runner[T]) call(ctx context.Context) error {
 	c := r.cfg
 	r.start = c.clock.Now()
-	if c.report != nil {
-		defer r.fill(c.report)
+	if r.report != nil {
+		defer r.fill(r.report)
 	}
 	// Step 0: a caller that has already given up gets nothing run.
 	if err := ctx.Err(); err != nil {
@@ -70,7 +70,7 @@ func (r *runner[T]) loop(ctx context.Context) error {
 		bg.begin()
 	}
 	var tr retry.Tracker
-	for n := max(c.firstAttempt, 1); ; n++ {
+	for n := max(r.firstAttempt, 1); ; n++ {
 		err := r.runAttempt(ctx, n)
 		if err == nil {
 			r.record(ctx, outcome{kind: breaker.Success})
@@ -214,7 +214,7 @@ func (s *callState) stop(ctx context.Context, st stopInfo) error {
 	}
 	se := &StopError{
 		Reason:    st.reason,
-		Operation: s.cfg.operation,
+		Operation: s.operation,
 		Attempts:  st.n,
 		LastClass: s.last.Class,
 		Elapsed:   s.now().Sub(s.start),
@@ -235,7 +235,7 @@ func (s *callState) stop(ctx context.Context, st stopInfo) error {
 }
 
 func (s *callState) emit(ctx context.Context, e Event) {
-	e.Operation = s.cfg.operation
+	e.Operation = s.operation
 	if e.Elapsed == 0 {
 		e.Elapsed = s.now().Sub(s.start)
 	}
