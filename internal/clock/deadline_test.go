@@ -3,6 +3,9 @@ package clock_test
 import (
 	"context"
 	"errors"
+	"runtime"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -172,5 +175,58 @@ func TestDeadlineAllocatesOnceUntilDone(t *testing.T) {
 	})
 	if allocs > 1 {
 		t.Errorf("allocs = %v, want at most 1", allocs)
+	}
+}
+
+// TestDeadlineConcurrentUse races Done, Err, Expired, AfterFunc, children
+// and Stop against the deadline firing: every registered function runs
+// exactly once unless stopped, every view agrees once it has ended, and
+// nothing deadlocks (run with -race).
+func TestDeadlineConcurrentUse(t *testing.T) {
+	for round := range 50 {
+		parent, cancelParent := context.WithCancel(context.Background())
+		clk := redresstest.NewClock(time.Unix(0, 0))
+		d := clock.NewDeadline(parent, clk, time.Unix(1, 0), errOwn)
+		var wg sync.WaitGroup
+		var ran, stopped atomic.Int64
+		for i := range 8 {
+			wg.Go(func() {
+				switch i % 4 {
+				case 0:
+					<-d.Done()
+				case 1:
+					for d.Err() == nil {
+						runtime.Gosched()
+					}
+				case 2:
+					child, cancel := context.WithCancel(d)
+					<-child.Done()
+					cancel()
+				case 3:
+					stop := d.AfterFunc(func() { ran.Add(1) })
+					if i == 3 && stop() {
+						stopped.Add(1)
+					}
+				}
+			})
+		}
+		if round%2 == 0 {
+			clk.Advance(time.Second)
+		} else {
+			cancelParent()
+		}
+		wg.Wait()
+		cancelParent()
+		d.Stop()
+		for ran.Load()+stopped.Load() < 2 { // the two AfterFunc registrations
+			runtime.Gosched()
+		}
+		if got := ran.Load() + stopped.Load(); got != 2 {
+			t.Fatalf("round %d: %d functions run or stopped, want 2", round, got)
+		}
+		wantOwn := round%2 == 0
+		if d.Expired() != wantOwn {
+			t.Fatalf("round %d: Expired = %v, want %v", round, d.Expired(), wantOwn)
+		}
 	}
 }
