@@ -55,8 +55,55 @@ var closed = func() chan struct{} { ch := make(chan struct{}); close(ch); return
 // headers come, and the body is read under the caller's only.
 func (x *exchange) Deadline() (time.Time, bool) { return time.Time{}, false }
 
-// Value returns the attempt's values.
-func (x *exchange) Value(key any) any { return x.actx.Value(key) }
+// Value returns the attempt's values. The key under which context.Cause
+// looks for the nearest cancelable context is answered from the exchange
+// itself, so that the cause is why the exchange ended and not that of a
+// context of the attempt's that ended since (a hedge's, cancelled when
+// the attempt returned).
+func (x *exchange) Value(key any) any {
+	if key == cancelCtxKey {
+		return x.causeValue(key)
+	}
+	return x.actx.Value(key)
+}
+
+// causeValue answers context.Cause's lookup: nil, for Cause to report
+// Err, unless the exchange ended with a cause of its own, which a
+// context cancelled with it then carries.
+func (x *exchange) causeValue(key any) any {
+	x.mu.Lock()
+	err, cause := x.err, x.cause
+	x.mu.Unlock()
+	if err == nil || cause == err {
+		return nil
+	}
+	ctx, cancel := context.WithCancelCause(context.Background())
+	cancel(cause)
+	return ctx.Value(key)
+}
+
+// cancelCtxKey is the key under which the context package finds the
+// nearest cancelable context, read by asking a probe for it: context.Cause
+// looks it up with Value once Err reports an end.
+var cancelCtxKey = func() any {
+	var p keyProbe
+	_ = context.Cause(&p)
+	return p.key
+}()
+
+type keyProbe struct {
+	context.Context
+	key any
+}
+
+func (p *keyProbe) Value(key any) any {
+	if p.key == nil {
+		p.key = key
+	}
+	return nil
+}
+
+func (p *keyProbe) Err() error { return context.Canceled }
 
 // Done returns a channel closed when the exchange ends.
 func (x *exchange) Done() <-chan struct{} {
