@@ -21,8 +21,9 @@ import (
 //
 // When its own deadline ends it, Err returns context.DeadlineExceeded and
 // context.Cause returns the cause given to NewDeadline; when the parent
-// ends it, both are the parent's. Stop releases what arming took; call it
-// when the work under the context is over.
+// ends it, both are the parent's. Stop ends it with context.Canceled and
+// releases what arming took; call it when the work under the context is
+// over.
 type Deadline struct {
 	parent   context.Context
 	clk      Clock
@@ -34,6 +35,7 @@ type Deadline struct {
 	mu    sync.Mutex
 	err   error  // non-nil once ended
 	own   bool   // ended by its own deadline
+	stop  bool   // ended by Stop
 	armed *armed // what the first Done set up; nil until then
 }
 
@@ -157,17 +159,27 @@ func (d *Deadline) Expired() bool {
 // the registered functions. It may be called more than once (the timer
 // and Err may both see the deadline); only the first err counts.
 func (d *Deadline) end(err error, own bool) {
+	d.endBy(err, own, false)
+}
+
+// endBy is end, told whether Stop ends the context.
+func (d *Deadline) endBy(err error, own, stop bool) {
 	d.mu.Lock()
 	if d.err == nil {
-		d.err, d.own = err, own
+		d.err, d.own, d.stop = err, own, stop
 	}
 	if ch, ok := d.done.Load().(chan struct{}); ok && !d.closed() {
 		close(ch)
 	}
 	funcs := d.release()
 	d.mu.Unlock()
+	// On the goroutine that ends the context, as a cancelCtx cancels its
+	// children: when the fake clock's Advance passes the deadline, the
+	// children are cancelled by the time it returns. The functions are
+	// the context package's, which only cancel a child (context.AfterFunc
+	// starts the user's function in a goroutine of its own).
 	for f := range funcs {
-		go f.f()
+		f.f()
 	}
 }
 
@@ -205,41 +217,36 @@ func (d *Deadline) release() map[*afterFunc]struct{} {
 	return funcs
 }
 
-// Stop releases the timer and the parent's registration, if the context
-// was armed, without ending it. Children registered with AfterFunc stay
-// registered and run if the context is then found ended by Err.
+// Stop ends the context, as the cancel function of context.WithTimeout
+// does, unless it has ended already: Err then returns context.Canceled,
+// Done is closed, the timer and the parent's registration are released
+// and the registered functions run. Call it when the work under the
+// context is over: a goroutine the work left waiting on Done ends then,
+// rather than never (the parent's end is no longer followed). It takes
+// no allocation and arms nothing.
 func (d *Deadline) Stop() {
-	if d.done.Load() == nil {
-		return // never armed: nothing to release
-	}
-	d.mu.Lock()
-	if a := d.armed; a != nil {
-		if a.timer != nil {
-			a.timer.Stop()
-			a.timer = nil
-		}
-		if a.stopParent != nil {
-			a.stopParent()
-			a.stopParent = nil
-		}
-	}
-	d.mu.Unlock()
+	d.endBy(context.Canceled, false, true)
 }
 
 // Value returns the parent's value for key. When the context's own
 // deadline ended it, context.Cause(d) reports the cause given to
-// NewDeadline: the lookup context.Cause makes is answered for that.
+// NewDeadline, and when Stop ended it, context.Canceled: the lookup
+// context.Cause makes is answered for that.
 func (d *Deadline) Value(key any) any {
 	if key == cancelCtxKey {
 		d.mu.Lock()
 		defer d.mu.Unlock()
-		if d.err != nil && d.own {
+		if d.err != nil && (d.own || d.stop) {
 			if d.armed == nil {
 				d.armed = new(armed)
 			}
 			if d.armed.causeCtx == nil {
+				cause := d.cause
+				if d.stop {
+					cause = context.Canceled // not the parent's: it may end later
+				}
 				ctx, cancel := context.WithCancelCause(context.Background())
-				cancel(d.cause)
+				cancel(cause)
 				d.armed.causeCtx = ctx
 			}
 			return d.armed.causeCtx.Value(key)
@@ -248,9 +255,11 @@ func (d *Deadline) Value(key any) any {
 	return d.parent.Value(key)
 }
 
-// AfterFunc arranges for f to run in its own goroutine once the context
-// ends, and returns a function that unregisters it, reporting whether it
-// did so before f was started. context.WithCancel and context.AfterFunc
+// AfterFunc arranges for f to run once the context ends, on the goroutine
+// that ends it (in a goroutine of its own if it has ended already), and
+// returns a function that unregisters it, reporting whether it did so
+// before f was started. f must not block: the context package's
+// functions only cancel a child. context.WithCancel and context.AfterFunc
 // use it, so children of a Deadline follow it without a goroutine of
 // their own.
 func (d *Deadline) AfterFunc(f func()) (stop func() bool) {
