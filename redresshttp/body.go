@@ -87,12 +87,25 @@ func (t *Transport) drain(x *exchange) {
 	if x.rc == nil {
 		return // http.NoBody
 	}
-	t.drains.Add(1)
+	t.drainMu.Lock()
+	t.drains++
+	t.drainMu.Unlock()
 	go func() {
-		defer t.drains.Done()
+		defer t.drainDone()
 		timer := clock.Real.AfterFunc(drainTimeout, func() { x.end(context.Canceled, errDrainTimeout) })
 		_, _ = io.CopyN(io.Discard, x.rc, maxDrain)
 		timer.Stop()
 		_ = x.Close()
 	}()
+}
+
+// drainDone counts a drain done, and wakes CloseIdleConnections when it
+// was the last.
+func (t *Transport) drainDone() {
+	t.drainMu.Lock()
+	defer t.drainMu.Unlock()
+	if t.drains--; t.drains == 0 && t.drainIdle != nil {
+		close(t.drainIdle)
+		t.drainIdle = nil
+	}
 }

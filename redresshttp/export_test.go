@@ -4,7 +4,7 @@ import "github.com/redress-go/redress/classifier"
 
 // WaitForDrains waits until t has finished draining every response it
 // discarded, so that tests can check for leaked goroutines.
-func WaitForDrains(t *Transport) { t.drains.Wait() }
+func WaitForDrains(t *Transport) { t.waitDrains() }
 
 // Classify classifies err as t's policy does, for tests that check the
 // Details of the classification.

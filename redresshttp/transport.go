@@ -131,8 +131,15 @@ type Transport struct {
 	Operation func(*http.Request) string
 
 	prep   sync.Once
-	shared shared         // what every request uses, built by prep
-	drains sync.WaitGroup // background drains of discarded responses
+	shared shared // what every request uses, built by prep
+
+	// The background drains of discarded responses: how many run, and a
+	// channel closed when that falls to none, made by a
+	// CloseIdleConnections that waits. (A sync.WaitGroup would forbid a
+	// request from starting a drain while CloseIdleConnections waits.)
+	drainMu   sync.Mutex
+	drains    int
+	drainIdle chan struct{}
 }
 
 // shared is what a Transport builds at its first request.
@@ -232,11 +239,26 @@ func (t *Transport) operation(req *http.Request) string {
 // expects of its Transport. Once it returns, no goroutine of the
 // Transport's is left running.
 func (t *Transport) CloseIdleConnections() {
-	t.drains.Wait()
+	t.waitDrains()
 	type closeIdler interface{ CloseIdleConnections() }
 	if ci, ok := t.base().(closeIdler); ok {
 		ci.CloseIdleConnections()
 	}
+}
+
+// waitDrains waits until no background drain runs.
+func (t *Transport) waitDrains() {
+	t.drainMu.Lock()
+	if t.drains == 0 {
+		t.drainMu.Unlock()
+		return
+	}
+	if t.drainIdle == nil {
+		t.drainIdle = make(chan struct{})
+	}
+	idle := t.drainIdle
+	t.drainMu.Unlock()
+	<-idle
 }
 
 func (t *Transport) base() http.RoundTripper {
