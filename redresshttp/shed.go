@@ -88,7 +88,7 @@ type shedder struct {
 }
 
 func (s *shedder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	sr := &shedRequest{w: statusWriter{ResponseWriter: w}, r: r, next: s.next}
+	sr := &shedRequest{w: statusWriter{ResponseWriter: w}, r: r, next: s.next, done: make(chan struct{})}
 	err := redress.Do(r.Context(), sr.serve, s.policy)
 	if err == nil || sr.ran.Load() {
 		return // the handler has answered
@@ -128,25 +128,34 @@ type shedRequest struct {
 	w    statusWriter
 	r    *http.Request
 	next http.Handler
-	ran  atomic.Bool // the handler was called
+	ran  atomic.Bool   // the handler was called
+	done chan struct{} // closed when the handler has returned, err set
+	err  error         // the handler's failure, for a hedge to share
 }
 
 // serve runs the handler, under ctx, and fails as the status it wrote
 // says.
 func (sr *shedRequest) serve(ctx context.Context) error {
 	if sr.ran.Swap(true) {
-		// A hedge (redress.WithHedging): the handler runs once, and the
-		// hedging stage ends this invocation when it returns.
-		<-ctx.Done()
-		return context.Cause(ctx)
+		// A hedge (redress.WithHedging): the handler runs once, and this
+		// invocation ends as it did, so that the hedging stage, which
+		// waits for every invocation, ends with it even when it fails.
+		select {
+		case <-sr.done:
+			return sr.err
+		case <-ctx.Done():
+			return context.Cause(ctx)
+		}
 	}
+	defer close(sr.done)
 	r := sr.r
 	if ctx != r.Context() {
 		r = r.WithContext(ctx)
 	}
 	sr.next.ServeHTTP(&sr.w, r)
 	if code := sr.w.status; code >= 500 || code == http.StatusTooManyRequests {
-		return &handlerError{code: code}
+		sr.err = &handlerError{code: code}
+		return sr.err
 	}
 	return nil
 }
