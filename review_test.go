@@ -2,12 +2,15 @@ package redress_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/breaker"
+	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresstest"
 )
 
@@ -74,5 +77,45 @@ func TestReviewFakeClockCancelsChildrenInAdvance(t *testing.T) {
 	<-errc
 	if err == nil {
 		t.Error("the operation's child context is not cancelled when Advance returns")
+	}
+}
+
+// TestReviewAttemptBreakerSeesDeadlineCutAsTimeout: an attempt that the
+// call's own deadline cut is a timeout of ours, TRANSIENT, for a breaker
+// inside the retry loop as for one outside it. Recorded as UNKNOWN (the
+// bare context.DeadlineExceeded), it counted as a success for a breaker
+// that trips on TRANSIENT, so a hanging dependency never opened it.
+func TestReviewAttemptBreakerSeesDeadlineCutAsTimeout(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		order []redress.Stage
+	}{
+		{"call level", []redress.Stage{redress.StageBreaker, redress.StageRetry}},
+		{"attempt level", []redress.Stage{redress.StageRetry, redress.StageBreaker}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clk := redresstest.NewClock(time.Unix(0, 0))
+			br := breaker.New(breaker.WithConsecutiveFailures(1),
+				breaker.WithTripOn(classifier.Transient), breaker.WithClock(clk))
+			started := make(chan struct{})
+			errc := make(chan error, 1)
+			go func() {
+				errc <- redress.Do(context.Background(), func(ctx context.Context) error {
+					close(started)
+					<-ctx.Done()
+					return ctx.Err()
+				}, redress.WithClock(clk), redress.WithDeadline(time.Second),
+					redress.WithBreaker(br), redress.WithOrder(tc.order...))
+			}()
+			<-started
+			clk.Advance(time.Second)
+			var se *redress.StopError
+			if err := <-errc; !errors.As(err, &se) || se.Reason != redress.StopDeadline {
+				t.Fatalf("err = %v, want a StopDeadline", err)
+			}
+			if got := br.State(); got != breaker.Open {
+				t.Errorf("breaker %v after a timed-out attempt, want open", got)
+			}
+		})
 	}
 }
