@@ -98,6 +98,10 @@ func (cs *clientStream) SendMsg(m any) error {
 			cs.buf = nil
 			return err
 		}
+		// a is over and a retry is coming (or the policy is deciding):
+		// past the buffer there is to be none, as if a were committed.
+		cs.buf, cs.outgrown = nil, true
+		return io.EOF
 	}
 	switch {
 	case err == nil:

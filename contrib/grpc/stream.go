@@ -121,6 +121,7 @@ type clientStream struct {
 	buf      []any
 	bufBytes int
 	closed   bool // CloseSend was called
+	outgrown bool // the buffer was outgrown while no stream could be committed: no retry
 
 	mu        sync.Mutex
 	cur       *streamAttempt // the latest stream opened; nil before the first
@@ -150,6 +151,19 @@ var errNoCommit = errors.New("redressgrpc: stream call ended without a commit")
 // errStreamAttemptOver is the cause with which a superseded or failed
 // attempt's stream is cancelled.
 var errStreamAttemptOver = errors.New("redressgrpc: stream attempt over")
+
+// errRetryBufferOutgrown is the failure of a retry that what the stream
+// sent meanwhile made impossible: past the retry buffer, nothing is kept
+// to be sent again. It is PERMANENT.
+var errRetryBufferOutgrown = classifier.MarkPermanent(errors.New("redressgrpc: stream not retried: what it sent outgrew the retry buffer"))
+
+// bufferOutgrown reports whether the retry buffer was outgrown while no
+// stream could be committed.
+func (cs *clientStream) bufferOutgrown() bool {
+	cs.sendMu.Lock()
+	defer cs.sendMu.Unlock()
+	return cs.outgrown
+}
 
 // broadcastLocked wakes every goroutine waiting for a change.
 func (cs *clientStream) broadcastLocked() {
@@ -226,6 +240,9 @@ func (cs *clientStream) attempt(actx context.Context) error {
 }
 
 func (cs *clientStream) try(actx context.Context, a *streamAttempt, prev int) error {
+	if cs.bufferOutgrown() {
+		return errRetryBufferOutgrown // before opening a stream for nothing
+	}
 	sctx, cancel := context.WithCancelCause(cs.ctx)
 	if prev > 0 {
 		sctx = metadata.AppendToOutgoingContext(sctx, PreviousAttemptsKey, strconv.Itoa(prev))
@@ -270,6 +287,9 @@ func (cs *clientStream) try(actx context.Context, a *streamAttempt, prev int) er
 func (cs *clientStream) replay(a *streamAttempt) error {
 	cs.sendMu.Lock()
 	defer cs.sendMu.Unlock()
+	if cs.outgrown {
+		return errRetryBufferOutgrown
+	}
 	for _, m := range cs.buf {
 		if err := a.s.SendMsg(m); err != nil {
 			if err != io.EOF {
