@@ -155,6 +155,12 @@ func (b *Breaker) Local() *breaker.Breaker { return b.local }
 // Close stops the goroutine that syncs with Redis, after a sync in flight
 // has ended (within the timeout, WithTimeout). The breaker goes on as a
 // local breaker. Close returns nil; calling it again does nothing.
+//
+// Close keeps its bound even when Redis hangs: a sync script still
+// waiting for Redis's answer then runs on in a goroutine of its own until
+// go-redis gives up on it (the client's ReadTimeout, 3 s by default), as
+// the budget's scripts do. Set a ReadTimeout on the client (not -1) so
+// that such a goroutine always ends.
 func (b *Breaker) Close() error {
 	if b.err != nil {
 		return nil
