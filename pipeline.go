@@ -225,6 +225,9 @@ func (r *runner[T]) attemptStage(ctx context.Context, i int) error {
 		o = outcome{kind: breaker.Failure, class: r.classify(cerr).Class}
 	}
 	r.circuitEvent(ctx, g.done(t, o))
+	if t.Probe {
+		r.probe = false // the probe was this attempt's: the next may hedge
+	}
 	return err
 }
 

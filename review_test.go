@@ -3,15 +3,18 @@ package redress_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
 
 	"github.com/redress-go/redress"
+	"github.com/redress-go/redress/backoff"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
 	"github.com/redress-go/redress/redresstest"
+	"github.com/redress-go/redress/retry"
 )
 
 // TestReviewCallContextEndsWithTheCall: a goroutine the operation ties to
@@ -117,5 +120,62 @@ func TestReviewAttemptBreakerSeesDeadlineCutAsTimeout(t *testing.T) {
 				t.Errorf("breaker %v after a timed-out attempt, want open", got)
 			}
 		})
+	}
+}
+
+// TestReviewHedgesAfterTheProbeAttempt: with the breaker inside the retry
+// loop, only the attempt that holds a half-open probe ticket goes
+// unhedged. Once that probe closed the breaker, the next attempt is let
+// through normally and hedges as usual.
+func TestReviewHedgesAfterTheProbeAttempt(t *testing.T) {
+	clk := redresstest.NewClock(time.Unix(0, 0))
+	br := breaker.New(breaker.WithConsecutiveFailures(1), breaker.WithTripOn(classifier.Transient),
+		breaker.WithRecoveryTimeout(time.Second), breaker.WithClock(clk))
+	tk, err := br.Allow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	br.Record(tk, breaker.Failure, classifier.Transient)
+	clk.Advance(time.Second) // half-open: the next ticket is a probe
+	var rep redress.Call
+	calls := make(chan struct{}, 4)
+	errc := make(chan error, 1)
+	n := 0
+	go func() {
+		errc <- redress.Do(context.Background(), func(ctx context.Context) error {
+			n++ // invocations are serial until a hedge starts
+			calls <- struct{}{}
+			if n == 1 {
+				// Not a failure the breaker trips on: the probe succeeds.
+				return classifier.MarkRateLimited(errors.New("busy"), 0)
+			}
+			<-ctx.Done()
+			return ctx.Err()
+		}, redress.WithClock(clk), redress.WithDeadline(time.Minute), redress.WithBreaker(br),
+			redress.WithOrder(redress.StageRetry, redress.StageBreaker),
+			redress.WithHedging(100*time.Millisecond, 1), redress.WithReport(&rep),
+			redress.WithRetry(retry.WithBackoff(backoff.Constant(0))))
+	}()
+	<-calls // the probe attempt
+	<-calls // the second attempt
+	if got := br.State(); got != breaker.Closed {
+		t.Fatalf("breaker %v after the probe, want closed", got)
+	}
+	// The hedge's timer, if the attempt hedges, is the only one due
+	// before the call's deadline; give the attempt a moment to set it.
+	for wait := time.Now().Add(2 * time.Second); time.Now().Before(wait); runtime.Gosched() {
+		if d, ok := clk.UntilNext(); ok && d < time.Minute {
+			clk.Advance(d)
+			break
+		}
+	}
+	select {
+	case <-calls: // the hedge
+	case <-time.After(2 * time.Second):
+	}
+	clk.Advance(time.Minute)
+	<-errc
+	if rep.Hedges != 1 {
+		t.Errorf("hedges = %d, want 1 for the attempt after the probe", rep.Hedges)
 	}
 }
