@@ -32,11 +32,12 @@ type Deadline struct {
 
 	done atomic.Value // chan struct{}, set by the first Done
 
-	mu    sync.Mutex
-	err   error  // non-nil once ended
-	own   bool   // ended by its own deadline
-	stop  bool   // ended by Stop
-	armed *armed // what the first Done set up; nil until then
+	mu      sync.Mutex
+	err     error       // non-nil once ended
+	own     bool        // ended by its own deadline
+	stop    bool        // ended by Stop
+	stopped atomic.Bool // Stop was called; read by those that settle it lazily
+	armed   *armed      // what the first Done set up; nil until then
 }
 
 // armed is what a Deadline holds once someone has waited on it, kept
@@ -82,9 +83,10 @@ func (d *Deadline) Done() <-chan struct{} {
 	if ch, ok := d.done.Load().(chan struct{}); ok {
 		return ch
 	}
+	d.settle()
 	d.mu.Lock()
-	defer d.mu.Unlock()
 	if ch, ok := d.done.Load().(chan struct{}); ok {
+		d.mu.Unlock()
 		return ch
 	}
 	ch := make(chan struct{})
@@ -98,7 +100,21 @@ func (d *Deadline) Done() <-chan struct{} {
 		d.arm()
 	}
 	d.done.Store(ch)
+	d.mu.Unlock()
+	// Stop stores stopped and then looks for a channel; this stored the
+	// channel and now looks at stopped: whichever came second ends it.
+	if d.stopped.Load() {
+		d.endBy(context.Canceled, false, true)
+	}
 	return ch
+}
+
+// settle ends a context that Stop ended before anyone had armed it: Stop
+// then only marked it, to spare the call a lock.
+func (d *Deadline) settle() {
+	if d.stopped.Load() {
+		d.endBy(context.Canceled, false, true)
+	}
 }
 
 // arm starts the timer and follows the parent; d.mu is held.
@@ -130,6 +146,7 @@ func (d *Deadline) check() (err error, own bool) {
 // when nothing has ended the context yet, and ends it (closing Done) if
 // its time has come, so that Err and Done always agree.
 func (d *Deadline) Err() error {
+	d.settle()
 	d.mu.Lock()
 	err := d.err
 	d.mu.Unlock()
@@ -225,6 +242,13 @@ func (d *Deadline) release() map[*afterFunc]struct{} {
 // rather than never (the parent's end is no longer followed). It takes
 // no allocation and arms nothing.
 func (d *Deadline) Stop() {
+	d.stopped.Store(true)
+	if d.done.Load() == nil {
+		// Never armed: nothing to release, and whoever asks later
+		// (Done, Err, Value) settles the end then. See Done for the race
+		// with a first Done.
+		return
+	}
 	d.endBy(context.Canceled, false, true)
 }
 
@@ -234,6 +258,7 @@ func (d *Deadline) Stop() {
 // context.Cause makes is answered for that.
 func (d *Deadline) Value(key any) any {
 	if key == cancelCtxKey {
+		d.settle()
 		d.mu.Lock()
 		defer d.mu.Unlock()
 		if d.err != nil && (d.own || d.stop) {
