@@ -230,3 +230,31 @@ func TestDeadlineConcurrentUse(t *testing.T) {
 		}
 	}
 }
+
+// TestDeadlineStopRacesFirstDone: a first Done racing with Stop on a
+// context nobody armed always ends up closed and Canceled, with no timer
+// left behind.
+func TestDeadlineStopRacesFirstDone(t *testing.T) {
+	for range 500 {
+		clk := redresstest.NewClock(time.Unix(0, 0))
+		d := clock.NewDeadline(context.Background(), clk, time.Unix(60, 0), errOwn)
+		start := make(chan struct{})
+		var wg sync.WaitGroup
+		var ch <-chan struct{}
+		wg.Go(func() { <-start; ch = d.Done() })
+		wg.Go(func() { <-start; d.Stop() })
+		close(start)
+		wg.Wait()
+		select {
+		case <-ch:
+		default:
+			t.Fatal("Done not closed after Stop")
+		}
+		if err := d.Err(); err != context.Canceled {
+			t.Fatalf("Err = %v, want Canceled", err)
+		}
+		if _, pending := clk.UntilNext(); pending {
+			t.Fatal("a timer outlived Stop")
+		}
+	}
+}
