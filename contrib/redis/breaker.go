@@ -12,6 +12,7 @@ import (
 	"github.com/redress-go/redress"
 	"github.com/redress-go/redress/breaker"
 	"github.com/redress-go/redress/classifier"
+	"github.com/redress-go/redress/internal/clock"
 )
 
 // Breaker is a circuit breaker shared through Redis by every process that
@@ -46,8 +47,9 @@ import (
 // Failures of a call that panicked (breaker.Panicked) count locally but are
 // not shared, and neither are successes: with breaker.WithFailureRate each
 // process weighs the fleet's failures against its own calls, so prefer a
-// failure count (breaker.WithFailureThreshold) for a fleet. The local breaker runs on the real clock: do not give
-// NewBreaker breaker.WithClock.
+// failure count (breaker.WithFailureThreshold) for a fleet. The local breaker
+// runs on the real clock, as the syncs do: do not give NewBreaker
+// breaker.WithClock.
 type Breaker struct {
 	rdb   redis.UniversalClient
 	key   string
@@ -184,15 +186,16 @@ func (b *Breaker) onStateChange(_, to breaker.State) {
 
 func (b *Breaker) loop() {
 	defer close(b.done)
-	t := time.NewTicker(b.cfg.interval)
-	defer t.Stop()
 	for {
 		b.sync()
+		t := clock.Real.NewTimer(b.cfg.interval)
 		select {
 		case <-b.stop:
+			t.Stop()
 			return
-		case <-t.C:
+		case <-t.C():
 		case <-b.kick:
+			t.Stop()
 		}
 	}
 }
@@ -208,7 +211,7 @@ func (b *Breaker) sync() {
 	var openFor time.Duration
 	if opened {
 		if until := b.local.OpenUntil(); !until.IsZero() {
-			openFor = time.Until(until)
+			openFor = until.Sub(clock.Real.Now())
 		}
 	}
 	args := make([]any, 0, 2+len(sent))
@@ -256,7 +259,7 @@ func (b *Breaker) apply(vals []int64, sent [classifier.NumClasses]int64) {
 		until := b.local.OpenUntil()
 		// Open a breaker that is not open, or whose open time ends more
 		// than a tenth of an interval before the fleet's.
-		if b.local.State() != breaker.Open || time.Until(until) < left-b.cfg.interval/10 {
+		if b.local.State() != breaker.Open || until.Sub(clock.Real.Now()) < left-b.cfg.interval/10 {
 			b.applying.Store(true)
 			b.local.OpenFor(left)
 			b.applying.Store(false)
