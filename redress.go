@@ -279,34 +279,39 @@ var defaultPolicy = MustNew()
 // resolved again: the retry engine, stages and observers of the policy are
 // reused as they are.
 func resolve(opts []Option, s *callState) (*config, error) {
+	if len(opts) == 0 {
+		s.from(&defaultPolicy.cfg)
+		return &defaultPolicy.cfg, nil
+	}
 	var c *config
-	switch p, _ := opts0(opts).(*Policy); {
-	case len(opts) == 0:
-		c = &defaultPolicy.cfg
-	case p != nil && s.callOnly(&p.cfg, opts[1:]):
-		return &p.cfg, nil
-	case p != nil:
-		c = new(config)
+	if p, ok := opts[0].(*Policy); ok && p != nil {
+		if s.callOnly(&p.cfg, opts[1:]) {
+			return &p.cfg, nil
+		}
+		c = new(config) // only now: the calls above make none
 		*c = p.cfg
 		opts = opts[1:]
-	default:
+	} else {
 		c = new(config)
 		*c = newConfig()
 	}
-	if len(opts) > 0 && c != &defaultPolicy.cfg {
-		for _, o := range opts {
-			if o == nil {
-				c.invalid(invalidf("Option", "option is nil"))
-				continue
-			}
-			o.apply(c)
+	for _, o := range opts {
+		if o == nil {
+			c.invalid(invalidf("Option", "option is nil"))
+			continue
 		}
-		if err := c.finish(); err != nil {
-			return nil, err
-		}
+		o.apply(c)
 	}
-	s.operation, s.report, s.firstAttempt = c.operation, c.report, c.firstAttempt
+	if err := c.finish(); err != nil {
+		return nil, err
+	}
+	s.from(c)
 	return c, nil
+}
+
+// from sets the options of one call in s to cfg's.
+func (s *callState) from(cfg *config) {
+	s.operation, s.report, s.firstAttempt = cfg.operation, cfg.report, cfg.firstAttempt
 }
 
 // callOnly reports whether opts are all options that concern one call
@@ -316,7 +321,7 @@ func resolve(opts []Option, s *callState) (*config, error) {
 // call through an interface would make s, and so the call's runner,
 // escape to the heap.
 func (s *callState) callOnly(cfg *config, opts []Option) bool {
-	s.operation, s.report, s.firstAttempt = cfg.operation, cfg.report, cfg.firstAttempt
+	s.from(cfg)
 	for _, o := range opts {
 		switch o := o.(type) {
 		case operationOption:
@@ -336,11 +341,4 @@ func (s *callState) callOnly(cfg *config, opts []Option) bool {
 		}
 	}
 	return true
-}
-
-func opts0(opts []Option) Option {
-	if len(opts) == 0 {
-		return nil
-	}
-	return opts[0]
 }

@@ -26,9 +26,9 @@ func Wrap[T any](op func(context.Context) (T, error), opts ...Option) func(conte
 	opts = append([]Option(nil), opts...)
 	if !namesOperation(opts) {
 		name := WithOperation(funcName(op))
-		if p, ok := opts0(opts).(*Policy); ok {
+		if len(opts) > 0 && isPolicy(opts[0]) {
 			// After the policy, so that its fast path stays open.
-			opts = append([]Option{p, name}, opts[1:]...)
+			opts = append([]Option{opts[0], name}, opts[1:]...)
 		} else {
 			opts = append([]Option{name}, opts...)
 		}
@@ -64,4 +64,9 @@ func funcName(f any) string {
 		name = name[i+1:]
 	}
 	return strings.TrimSuffix(name, "-fm")
+}
+
+func isPolicy(o Option) bool {
+	_, ok := o.(*Policy)
+	return ok
 }
