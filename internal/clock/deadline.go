@@ -182,10 +182,14 @@ func (d *Deadline) end(err error, own bool) {
 // endBy is end, told whether Stop ends the context.
 func (d *Deadline) endBy(err error, own, stop bool) {
 	d.mu.Lock()
-	if d.err == nil {
-		d.err, d.own, d.stop = err, own, stop
+	if d.err != nil {
+		// Ended already: its Done was closed (or made closed) and what
+		// arming took was released then.
+		d.mu.Unlock()
+		return
 	}
-	if ch, ok := d.done.Load().(chan struct{}); ok && !d.closed() {
+	d.err, d.own, d.stop = err, own, stop
+	if ch, ok := d.done.Load().(chan struct{}); ok {
 		close(ch)
 	}
 	funcs := d.release()
@@ -197,20 +201,6 @@ func (d *Deadline) endBy(err error, own, stop bool) {
 	// starts the user's function in a goroutine of its own).
 	for f := range funcs {
 		f.f()
-	}
-}
-
-// closed reports whether Done's channel, made, is closed; d.mu is held.
-func (d *Deadline) closed() bool {
-	ch, ok := d.done.Load().(chan struct{})
-	if !ok {
-		return false
-	}
-	select {
-	case <-ch:
-		return true
-	default:
-		return false
 	}
 }
 
