@@ -48,87 +48,23 @@ func (f *File) build(o buildOptions, keep *built) (*built, error) {
 		}
 		return &File{}
 	}()
-	b := &built{
-		breakers:  map[string]*breaker.Breaker{},
-		budgets:   map[string]budget.Budget{},
-		bulkheads: map[string]*bulkhead.Bulkhead{},
-		throttles: map[string]*throttle.Throttle{},
-		policies:  map[string]*redress.Policy{},
+	b := &built{policies: map[string]*redress.Policy{}}
+	var err error
+	if b.breakers, err = buildNamed(f.Breakers, old.Breakers, keep.breakers, "breakers",
+		func(path string, spec Breaker) (*breaker.Breaker, error) { return f.newBreaker(path, spec, o) }); err != nil {
+		return nil, err
 	}
-	for _, name := range sorted(f.Breakers) {
-		spec, path := f.Breakers[name], "breakers["+strconv.Quote(name)+"]"
-		if prev, ok := keep.breakers[name]; ok && equalJSON(old.Breakers[name], spec) {
-			b.breakers[name] = prev
-			continue
-		}
-		br, err := f.newBreaker(path, spec, o)
-		if err != nil {
-			return nil, err
-		}
-		b.breakers[name] = br
+	if b.budgets, err = buildNamed(f.Budgets, old.Budgets, keep.budgets, "budgets",
+		func(path string, spec Budget) (budget.Budget, error) { return f.newBudget(path, spec, o) }); err != nil {
+		return nil, err
 	}
-	for _, name := range sorted(f.Budgets) {
-		spec, path := f.Budgets[name], "budgets["+strconv.Quote(name)+"]"
-		if prev, ok := keep.budgets[name]; ok && equalJSON(old.Budgets[name], spec) {
-			b.budgets[name] = prev
-			continue
-		}
-		bud, err := f.newBudget(path, spec, o)
-		if err != nil {
-			return nil, err
-		}
-		b.budgets[name] = bud
+	if b.bulkheads, err = buildNamed(f.Bulkheads, old.Bulkheads, keep.bulkheads, "bulkheads",
+		func(path string, spec Bulkhead) (*bulkhead.Bulkhead, error) { return f.newBulkhead(path, spec, o) }); err != nil {
+		return nil, err
 	}
-	for _, name := range sorted(f.Bulkheads) {
-		spec, path := f.Bulkheads[name], "bulkheads["+strconv.Quote(name)+"]"
-		if prev, ok := keep.bulkheads[name]; ok && equalJSON(old.Bulkheads[name], spec) {
-			b.bulkheads[name] = prev
-			continue
-		}
-		var opts []bulkhead.Option
-		if o.clock != nil {
-			opts = append(opts, bulkhead.WithClock(o.clock))
-		}
-		if spec.MaxWait != nil {
-			if err := f.nonNegative(path+".max_wait", *spec.MaxWait); err != nil {
-				return nil, err
-			}
-			opts = append(opts, bulkhead.WithMaxWait(spec.MaxWait.D()))
-		}
-		bh := bulkhead.New(spec.MaxConcurrent, opts...)
-		if err := bh.Err(); err != nil {
-			return nil, f.errPath(path+".max_concurrent", err)
-		}
-		b.bulkheads[name] = bh
-	}
-	for _, name := range sorted(f.Throttles) {
-		spec, path := f.Throttles[name], "throttles["+strconv.Quote(name)+"]"
-		if prev, ok := keep.throttles[name]; ok && equalJSON(old.Throttles[name], spec) {
-			b.throttles[name] = prev
-			continue
-		}
-		var opts []throttle.Option
-		if o.clock != nil {
-			opts = append(opts, throttle.WithClock(o.clock))
-		}
-		for _, c := range []struct {
-			field string
-			set   bool
-			opt   func() throttle.Option
-		}{
-			{"k", spec.K != nil, func() throttle.Option { return throttle.WithK(*spec.K) }},
-			{"padding", spec.Padding != nil, func() throttle.Option { return throttle.WithPadding(*spec.Padding) }},
-			{"window", spec.Window != nil, func() throttle.Option { return throttle.WithWindow(spec.Window.D()) }},
-		} {
-			if !c.set {
-				continue
-			}
-			if err := throttle.New(c.opt()).Err(); err != nil {
-				return nil, f.errPath(path+"."+c.field, err)
-			}
-			opts = append(opts, c.opt())
-		}
-		b.throttles[name] = throttle.New(opts...)
+	if b.throttles, err = buildNamed(f.Throttles, old.Throttles, keep.throttles, "throttles",
+		func(path string, spec Throttle) (*throttle.Throttle, error) { return f.newThrottle(path, spec, o) }); err != nil {
+		return nil, err
 	}
 	for _, name := range sorted(f.Policies) {
 		path := "policies[" + strconv.Quote(name) + "]"
@@ -151,6 +87,72 @@ func (f *File) build(o buildOptions, keep *built) (*built, error) {
 		}
 	}
 	return b, nil
+}
+
+// buildNamed builds each of specs in name order with build, whose path
+// argument names the spec in errors (kind["name"]); a spec whose settings
+// are those of the same name in old reuses keep's object, state and all.
+func buildNamed[S, T any](specs, old map[string]S, keep map[string]T, kind string,
+	build func(path string, spec S) (T, error)) (map[string]T, error) {
+	out := make(map[string]T, len(specs))
+	for _, name := range sorted(specs) {
+		spec := specs[name]
+		if prev, ok := keep[name]; ok && equalJSON(old[name], spec) {
+			out[name] = prev
+			continue
+		}
+		v, err := build(kind+"["+strconv.Quote(name)+"]", spec)
+		if err != nil {
+			return nil, err
+		}
+		out[name] = v
+	}
+	return out, nil
+}
+
+// newBulkhead builds a bulkhead, each setting checked on its own.
+func (f *File) newBulkhead(path string, spec Bulkhead, o buildOptions) (*bulkhead.Bulkhead, error) {
+	var opts []bulkhead.Option
+	if o.clock != nil {
+		opts = append(opts, bulkhead.WithClock(o.clock))
+	}
+	if spec.MaxWait != nil {
+		if err := f.nonNegative(path+".max_wait", *spec.MaxWait); err != nil {
+			return nil, err
+		}
+		opts = append(opts, bulkhead.WithMaxWait(spec.MaxWait.D()))
+	}
+	bh := bulkhead.New(spec.MaxConcurrent, opts...)
+	if err := bh.Err(); err != nil {
+		return nil, f.errPath(path+".max_concurrent", err)
+	}
+	return bh, nil
+}
+
+// newThrottle builds a throttle, each setting checked on its own.
+func (f *File) newThrottle(path string, spec Throttle, o buildOptions) (*throttle.Throttle, error) {
+	var opts []throttle.Option
+	if o.clock != nil {
+		opts = append(opts, throttle.WithClock(o.clock))
+	}
+	for _, c := range []struct {
+		field string
+		set   bool
+		opt   func() throttle.Option
+	}{
+		{"k", spec.K != nil, func() throttle.Option { return throttle.WithK(*spec.K) }},
+		{"padding", spec.Padding != nil, func() throttle.Option { return throttle.WithPadding(*spec.Padding) }},
+		{"window", spec.Window != nil, func() throttle.Option { return throttle.WithWindow(spec.Window.D()) }},
+	} {
+		if !c.set {
+			continue
+		}
+		if err := throttle.New(c.opt()).Err(); err != nil {
+			return nil, f.errPath(path+"."+c.field, err)
+		}
+		opts = append(opts, c.opt())
+	}
+	return throttle.New(opts...), nil
 }
 
 // checkPattern reports whether a policy key is an operation name, a
