@@ -28,13 +28,12 @@ type attempt[T any] struct {
 // attempt timeout, under a context of the attempt's own cut at the
 // attempt timeout. An attempt that its timeout cut, and not the caller,
 // fails with an error that matches classifier.ErrAttemptTimeout:
-// TRANSIENT. (One that the call's deadline cut is marked by the loop.)
+// TRANSIENT. (One that the call's deadline cut is marked by innermost.)
 func (a *attempt[T]) once(ctx context.Context) error {
 	a.rejected = false
 	c := a.cfg
 	if c.attemptTimeout == 0 {
-		// An attempt the call's deadline cut is marked by the loop, which
-		// reads the clock after a failure anyway.
+		// An attempt the call's deadline cut is marked by innermost.
 		return a.call(ctx)
 	}
 	// The first attempt starts when the call does: no need to ask the clock.

@@ -93,12 +93,6 @@ func (r *runner[T]) loop(ctx context.Context) error {
 			return r.stop(ctx, stopInfo{n: n, reason: StopAborted, err: err, cause: cerr})
 		}
 		now := c.clock.Now()
-		if r.dl != nil && !now.Before(r.att.deadline) {
-			// The call's own deadline cut the attempt: a timeout of ours,
-			// TRANSIENT (rule 8 then stops the call).
-			err = timedOut(err)
-			r.lastErr = err
-		}
 		r.last = r.classify(err)
 		if r.last.Class.Retryable() {
 			r.record(ctx, outcome{kind: breaker.Failure, class: r.last.Class})
@@ -162,13 +156,22 @@ func (r *runner[T]) runAttempt(ctx context.Context, n int) error {
 	return r.attemptStage(ctx, 0)
 }
 
-// innermost runs the attempt itself: hedged, or once.
+// innermost runs the attempt itself: hedged, or once. An attempt that
+// failed once the call's own deadline had passed was cut by it: a timeout
+// of ours, TRANSIENT, for the guards inside the loop as for the loop
+// (whose rule 8 then stops the call).
 func (r *runner[T]) innermost(ctx context.Context) error {
+	var err error
 	if r.cfg.hedge.max > 0 && !r.probe && !testhooks.NoRetries(ctx) {
-		return r.hedged(ctx)
+		err = r.hedged(ctx)
+	} else {
+		r.attempts++
+		err = r.att.once(ctx)
 	}
-	r.attempts++
-	return r.att.once(ctx)
+	if err != nil && r.dl != nil && !r.now().Before(r.att.deadline) {
+		err = timedOut(err)
+	}
+	return err
 }
 
 func (r *runner[T]) classify(err error) classifier.Classification {

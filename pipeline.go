@@ -216,13 +216,7 @@ func (r *runner[T]) attemptStage(ctx context.Context, i int) error {
 		// Not sent, refused by an inner stage; or cancelled by the caller.
 		o.kind = breaker.Cancelled
 	default:
-		cerr := err
-		if r.dl != nil && !r.now().Before(r.att.deadline) {
-			// The call's own deadline cut the attempt: a timeout of
-			// ours, TRANSIENT, as the loop classifies it.
-			cerr = timedOut(err)
-		}
-		o = outcome{kind: breaker.Failure, class: r.classify(cerr).Class}
+		o = outcome{kind: breaker.Failure, class: r.classify(err).Class}
 	}
 	r.circuitEvent(ctx, g.done(t, o))
 	if t.Probe {
