@@ -304,6 +304,7 @@ type Error struct {
 	Err    error
 }
 
+// Error formats the error as file:line:column: path: what is wrong.
 func (e *Error) Error() string {
 	var b strings.Builder
 	b.WriteString(e.File)
