@@ -60,7 +60,6 @@ type api struct {
 	mu     sync.Mutex
 	script []reply
 	hits   int
-	keys   []string // the idempotency keys received, "" for none
 }
 
 func newAPI(t *testing.T) *api {

@@ -28,7 +28,6 @@ var fast = redress.MustNew(redress.WithRetry(retry.WithBackoff(redresstest.Seque
 type barrier struct {
 	wg   sync.WaitGroup
 	done chan struct{}
-	once sync.Once
 }
 
 func newBarrier(n int) *barrier {
